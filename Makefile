@@ -1,0 +1,41 @@
+# One-command entry points. `make run` and `make test` set everything up themselves on a fresh
+# Debian machine with Python 3.11 (system packages, virtualenv, database, services).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint bench system-deps venv migrate services clean
+
+system-deps:
+	bash scripts/install_system_deps.sh
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: export MOODIFY_SYSTEM_PACKAGES = ffmpeg libsndfile1
+run: system-deps venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap_moodify
+	PORT=$(PORT) $(PY) manage.py run_moodify
+
+services: system-deps
+	bash scripts/services.sh start
+
+test: system-deps venv services
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy ml
+
+bench: system-deps venv services
+	$(PY) benchmarks/run_all.py
+
+clean:
+	bash scripts/services.sh stop

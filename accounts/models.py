@@ -1,0 +1,37 @@
+"""The user model and the profile of preferences the rest of the product reads."""
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    # People sign in with their email address (allauth); it must identify one account.
+    email = models.EmailField("email address", unique=True)
+
+
+class Profile(models.Model):
+    class Strategy(models.TextChoices):
+        MATCH = "match", "Match my mood"
+        LIFT = "lift", "Lift my mood"
+        CALM = "calm", "Calm me down"
+
+    class Retention(models.TextChoices):
+        NONE = "none", "Don't keep my recordings"
+        DAYS_30 = "30d", "Keep them for 30 days"
+        UNTIL_DELETED = "forever", "Keep them until I delete them"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    strategy = models.CharField(max_length=8, choices=Strategy.choices, default=Strategy.MATCH)
+    favourite_genres = models.ManyToManyField("catalog.Genre", blank=True, related_name="+")
+    excluded_genres = models.ManyToManyField("catalog.Genre", blank=True, related_name="+")
+    market = models.CharField(
+        max_length=2, default="US", help_text="Two-letter country code used for Spotify search."
+    )
+    allow_explicit = models.BooleanField(default=True)
+    recording_retention = models.CharField(
+        max_length=8, choices=Retention.choices, default=Retention.NONE
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

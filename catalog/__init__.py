@@ -1,0 +1,1 @@
+"""The music catalog: emotions, genres, mood maps and tracks, curated by staff in the admin."""

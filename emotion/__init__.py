@@ -1,0 +1,1 @@
+"""Voice submissions and the emotion results the model produces for them."""

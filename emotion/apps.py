@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EmotionConfig(AppConfig):
+    name = "emotion"
+    verbose_name = "Voice & emotion"

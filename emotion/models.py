@@ -1,0 +1,65 @@
+"""A voice submission moves queued -> processing -> done | failed; `done` has an EmotionResult."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def recording_path(instance: "VoiceSubmission", filename: str) -> str:
+    # The original name is kept in a field, never in the path: it may hold personal details.
+    return f"recordings/{instance.user_id}/{instance.id}"
+
+
+class VoiceSubmission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        RECORDING = "recording", "Recorded in the browser"
+        UPLOAD = "upload", "Uploaded file"
+        API = "api", "REST API"
+        PICKER = "picker", "Picked without recording"
+
+    # UUIDs so that ids in URLs reveal nothing about other people's activity.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.UPLOAD)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    audio = models.FileField(upload_to=recording_path, blank=True, max_length=255)
+    original_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size_bytes = models.PositiveIntegerField(default=0)
+    duration_s = models.FloatField(null=True, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_detail = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Retention: when the recording must be gone, and when it actually was removed.
+    delete_audio_after = models.DateTimeField(null=True, blank=True)
+    audio_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.status})"
+
+
+class EmotionResult(models.Model):
+    submission = models.OneToOneField(VoiceSubmission, on_delete=models.CASCADE, related_name="result")
+    label = models.CharField(max_length=32, help_text="Emotion code, e.g. 'happy'.")
+    probabilities = models.JSONField(help_text="Calibrated probability for every class.")
+    confidence = models.FloatField()
+    model_version = models.CharField(max_length=64)
+    speech_duration_s = models.FloatField(null=True, blank=True)
+    timings_ms = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.confidence:.0%})"

@@ -1,0 +1,4 @@
+"""Moodify's Django project: settings, URL routing, ASGI/WSGI entry points and the Celery app."""
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

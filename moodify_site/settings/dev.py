@@ -1,0 +1,5 @@
+"""Local development and the one-command embedded mode (`make run`)."""
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,1 @@
+"""Recommendations: ranked tracks for an emotion result and a person, and their feedback."""

@@ -1,0 +1,1 @@
+"""Recommendation sets, their ranked tracks, and the feedback people give on them."""
