@@ -192,3 +192,9 @@ def test_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/v1/submissions/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_unknown_api_paths_answer_json_404(api_client):
+    response = api_client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
