@@ -15,7 +15,9 @@ class VoiceSubmissionAdmin(admin.ModelAdmin):
     list_display = ("id", "user", "status", "source", "created_at", "duration_s", "failure_code", "attempts")
     list_filter = ("status", "source", "failure_code")
     search_fields = ("id", "user__email")
-    readonly_fields = [f.name for f in VoiceSubmission._meta.fields]
+    # No `audio` field: a file widget would link to a URL recordings deliberately do not have.
+    exclude = ("audio",)
+    readonly_fields = [f.name for f in VoiceSubmission._meta.fields if f.name != "audio"]
     inlines = [EmotionResultInline]
     date_hierarchy = "created_at"
 
