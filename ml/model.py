@@ -18,7 +18,7 @@ class ModelConfig:
     n_features: int = N_FEATURES
     window_frames: int = WINDOW_FRAMES
     n_classes: int = 7
-    filters: tuple[int, ...] = (128, 128, 128)
+    filters: tuple[int, ...] = (64, 128, 128)
     kernels: tuple[int, ...] = (5, 5, 3)
     pools: tuple[int, ...] = (2, 2, 1)
     conv_dropout: float = 0.2
