@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -44,10 +45,11 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> TrainConfig:
         d = dict(d)
-        aug = AugmentConfig(**{**d.pop("augment", {}), })  # type: ignore[arg-type]
-        if isinstance(aug.snr_db, list):
-            aug = AugmentConfig(**{**asdict(aug), "snr_db": tuple(aug.snr_db)})
-        model = ModelConfig.from_dict(d.pop("model", {}))  # type: ignore[arg-type]
+        aug_d: dict[str, Any] = dict(d.pop("augment", None) or {})  # type: ignore[call-overload]
+        if "snr_db" in aug_d:
+            aug_d["snr_db"] = tuple(aug_d["snr_db"])
+        aug = AugmentConfig(**aug_d)
+        model = ModelConfig.from_dict(d.pop("model", None) or {})  # type: ignore[arg-type]
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         return cls(**known, augment=aug, model=model)  # type: ignore[arg-type]
 
@@ -222,15 +224,18 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
     # roughly doubled the step time on 2 shared cores.
     epochs = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not verbose)
     for _ in epochs:
-        model.reset_metrics()
-        logs: dict[str, float] = {}
+        # train_on_batch resets metrics on every call: average the per-batch values ourselves.
+        sums, seen = np.zeros(2), 0
         for b in range(len(data)):
             (x, m), yb, wb = data[b]
             logs = model.train_on_batch([x, m], yb, sample_weight=wb, return_dict=True)
+            sums += len(yb) * np.array([float(logs["loss"]), float(logs["accuracy"])])
+            seen += len(yb)
         data.next_epoch()
-        history["loss"].append(float(logs["loss"]))
-        history["accuracy"].append(float(logs["accuracy"]))
-        post = {"loss": f"{logs['loss']:.3f}", "acc": f"{logs['accuracy']:.3f}"}
+        loss, acc = sums / max(seen, 1)
+        history["loss"].append(float(loss))
+        history["accuracy"].append(float(acc))
+        post = {"loss": f"{loss:.3f}", "acc": f"{acc:.3f}"}
         if curve is not None:
             curve.update(model)
             post["held_out_acc"] = f"{curve.curves['val_accuracy'][-1]:.3f}"
@@ -277,5 +282,10 @@ def save_model(model, out_dir: Path, *, config: TrainConfig, mean: np.ndarray,  
         "train": config.to_dict(),
     }
     (out_dir / "config.json").write_text(json.dumps(cfg, indent=2))
-    (out_dir / "model_card.json").write_text(json.dumps({**card, "version": version}, indent=2))
+    full_card = {**card, "version": version}
+    (out_dir / "model_card.json").write_text(json.dumps(full_card, indent=2))
+    if card.get("name"):
+        from ml.card import render_markdown
+
+        (out_dir / "MODEL_CARD.md").write_text(render_markdown(full_card))
     return version
