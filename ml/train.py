@@ -34,6 +34,7 @@ class TrainConfig:
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
     class_weights: bool = True
+    mixup: float = 0.0  # Beta(a, a) mixing of example pairs within a batch; 0 = off
     use_augmented: bool = True
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -127,8 +128,9 @@ class _EpochSampler:
     drawn afresh each epoch (as on-the-fly augmentation would, at a third of the cost)."""
 
     def __init__(self, fs: FeatureSet, groups: list[np.ndarray], y: np.ndarray,
-                 weights: np.ndarray, batch_size: int, window: int, seed: int) -> None:
-        self.fs, self.groups, self.y, self.w = fs, groups, y, weights
+                 weights: np.ndarray, batch_size: int, window: int, seed: int,
+                 mixup: float = 0.0) -> None:
+        self.fs, self.groups, self.y, self.w, self.mixup = fs, groups, y, weights, mixup
         self.batch_size, self.window, self.seed = batch_size, window, seed
         self.epoch = 0
         self._shuffle()
@@ -146,7 +148,15 @@ class _EpochSampler:
         sel = self.order[b * self.batch_size : (b + 1) * self.batch_size]
         xs, ms = zip(*(_crop(self.fs.item(int(self.pick[i])), self.window, rng) for i in sel),
                      strict=True)  # fmt: skip
-        return (np.stack(xs), np.stack(ms)), self.y[sel], self.w[sel]
+        x, m, y, w = np.stack(xs), np.stack(ms), self.y[sel], self.w[sel]
+        if self.mixup > 0:
+            lam = rng.beta(self.mixup, self.mixup, size=len(sel)).astype(np.float32)
+            lam = np.maximum(lam, 1 - lam)  # the first clip dominates; its mask is kept
+            perm = rng.permutation(len(sel))
+            x = lam[:, None, None] * x + (1 - lam[:, None, None]) * x[perm] * m[:, :, None]
+            y = lam[:, None] * y + (1 - lam[:, None]) * y[perm]
+            w = lam * w + (1 - lam) * w[perm]
+        return (x, m), y, w
 
     def next_epoch(self) -> None:
         self.epoch += 1
@@ -204,11 +214,12 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
     mean, var = normaliser_stats(fs, originals)
     mcfg = ModelConfig.from_dict({**config.model.to_dict(), "n_classes": n_classes})
     model = build_model(mcfg, mean, var)
-    data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed)
+    data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed,
+                         config.mixup)
     steps = len(data) * config.epochs
-    warm = len(data) * config.warmup_epochs
+    warm = min(len(data) * config.warmup_epochs, steps // 4)
     schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate / 10, steps - warm, alpha=0.01,
+        config.learning_rate / 10, max(steps - warm, 1), alpha=0.01,
         warmup_target=config.learning_rate, warmup_steps=warm,
     )
     model.compile(
