@@ -83,4 +83,7 @@ def _fresh_redis():
     import redis
     from django.conf import settings
 
-    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).flushdb()
+    except redis.ConnectionError:
+        pass  # e.g. `pytest tests/ml` without services; tests that need Redis say so themselves
