@@ -72,10 +72,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'moodify.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Reuse connections (a Celery worker would otherwise connect to PostgreSQL for every task);
+# Under ASGI each request runs in its own thread, so Django advises against persistent
+# connections in the web process (they would pile up). Celery workers run tasks on long-lived
+# threads and keep theirs for WORKER_CONN_MAX_AGE seconds (see moodify_site/celery.py);
 # health checks drop a connection the server closed instead of failing the next query.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
