@@ -1,6 +1,7 @@
 """REST endpoints for voice submissions: validate input, call a service or selector, answer."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -20,9 +21,12 @@ from emotion.api.serializers import (
     SubmissionPickSerializer,
     SubmissionSerializer,
 )
-from emotion.errors import AUDIO_ERROR_STATUS, SubmissionError
+from emotion.errors import AUDIO_ERROR_STATUS, FileTooLargeError, SubmissionError
 from emotion.models import VoiceSubmission
 from moodify_site.api_errors import ApiError
+
+
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class SubmissionThrottle(UserRateThrottle):
@@ -73,6 +77,10 @@ class SubmissionListCreateView(GenericAPIView):
     def post(self, request: Request) -> Response:
         from ml.errors import AudioError
 
+        # Refuse an oversized body before parsing it (multipart overhead allowed for).
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.EMOTION_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
+            raise _api_error(FileTooLargeError())
         form = SubmissionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         source = form.validated_data.get("source") or (
