@@ -1,0 +1,3 @@
+import django.dispatch
+
+emotion_result_stored = django.dispatch.Signal()
