@@ -135,7 +135,7 @@ def import_tracks_csv(*, file: Iterable[str] | io.TextIOBase, tag_source: str = 
 
 
 def _upsert_track(*, row: TrackRow, moods: dict[str, Mood], genres: dict[str, Genre], tag_source: str,
-                  track_source: str) -> str:
+                  track_source: str) -> tuple[str, int]:
     key = match_key(row.artist, row.title)
     track = None
     if row.spotify_id:
@@ -174,8 +174,9 @@ def _upsert_track(*, row: TrackRow, moods: dict[str, Mood], genres: dict[str, Ge
         if not created and (tag.rejected or tag.source == TrackMoodTag.Source.SUGGESTED):
             tag.source, tag.rejected = tag_source, False
             tag.save(update_fields=["source", "rejected"])
-        if created or not tag.rejected:
-            status = "updated" if (created and status == "unchanged") else status
+            created = True
+        if created and status == "unchanged":
+            status = "updated"
     return status, track.pk
 
 
