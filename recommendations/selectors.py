@@ -90,12 +90,12 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
             genre__slug__in=list(excluded_genres)).values("track_id"))
     genre_ids = list(Genre.objects.filter(slug__in=list(target.genre_weights)).values_list("id", flat=True))
     rows: dict[int, dict] = {}
-    for radius in (0.15, 0.35, 1.0):
+    # Start with a small box around the target (an index range scan) and widen only when sparse.
+    for radius in (0.06, 0.15, 0.35, 1.0):
         pools = [_near(base, target, radius, size)]
         if genre_ids:
-            in_genres = base.filter(id__in=Track.genres.through.objects.filter(
-                genre_id__in=genre_ids).values("track_id"))
-            pools.append(_near(in_genres, target, radius, size // 2))
+            # A join (not IN (subquery)): the planner walks the position index and probes genres.
+            pools.append(_near(base.filter(genres__in=genre_ids), target, radius, size // 2))
         for pool in pools:
             for row in pool:
                 rows.setdefault(row["id"], row)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 import requests
@@ -56,14 +57,14 @@ class CircuitBreaker:
     max_s = 600
 
     def is_open(self) -> bool:
-        return cache.get(BREAKER_OPEN_KEY) is not None
+        return (cache.get(BREAKER_OPEN_KEY) or 0) > time.time()
 
     def record_failure(self, retry_after_s: float | None = None) -> None:
         failures = (cache.get(BREAKER_FAILURES_KEY) or 0) + 1
         cache.set(BREAKER_FAILURES_KEY, failures, self.max_s * 2)
         backoff = min(self.max_s, self.base_s * 2 ** (failures - 1))
         open_s = int(max(backoff, min(retry_after_s or 0, 3600)))
-        cache.set(BREAKER_OPEN_KEY, failures, open_s)
+        cache.set(BREAKER_OPEN_KEY, time.time() + open_s, open_s)
 
     def record_success(self) -> None:
         cache.delete_many([BREAKER_OPEN_KEY, BREAKER_FAILURES_KEY])
