@@ -154,7 +154,7 @@ async function loadSessionMusic(submission, container) {
     const list = h("ol", { class: "mini-tracks" });
     for (const item of set.items) {
       const fb = item.feedback || {};
-      const verdict = fb.liked === true ? "👍 liked" : fb.liked === false ? "👎 disliked" : null;
+      const verdict = fb.liked === true ? "♥ liked" : fb.liked === false ? "✕ disliked" : null;
       list.append(h("li", {},
         h("strong", {}, item.track.title), ` — ${item.track.artist}`,
         verdict ? h("span", { class: "small" }, ` · ${verdict}`) : null,

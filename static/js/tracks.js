@@ -45,8 +45,8 @@ function feedbackControls(item) {
   const track = item.track;
   const fb = item.feedback || {};
   const state = h("span", { class: "save-state", role: "status", "aria-live": "polite" });
-  const like = h("button", { type: "button", class: "toggle like", "aria-pressed": String(fb.liked === true), "aria-label": `Like ${track.title}` }, "👍 Like");
-  const dislike = h("button", { type: "button", class: "toggle dislike", "aria-pressed": String(fb.liked === false), "aria-label": `Dislike ${track.title}` }, "👎 Dislike");
+  const like = h("button", { type: "button", class: "toggle like", "aria-pressed": String(fb.liked === true), "aria-label": `Like ${track.title}` }, "♥ Like");
+  const dislike = h("button", { type: "button", class: "toggle dislike", "aria-pressed": String(fb.liked === false), "aria-label": `Dislike ${track.title}` }, "✕ Dislike");
 
   async function save(payload, apply, revert) {
     apply();
