@@ -2,7 +2,13 @@
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
+
+
+def recordings_storage():
+    """The private storage recordings live in (never served under MEDIA_URL)."""
+    return storages["recordings"]
 
 
 def recording_path(instance: "VoiceSubmission", filename: str) -> str:
@@ -28,7 +34,7 @@ class VoiceSubmission(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.UPLOAD)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    audio = models.FileField(upload_to=recording_path, blank=True, max_length=255)
+    audio = models.FileField(upload_to=recording_path, storage=recordings_storage, blank=True, max_length=255)
     original_filename = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     size_bytes = models.PositiveIntegerField(default=0)
@@ -49,6 +55,10 @@ class VoiceSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
 class EmotionResult(models.Model):

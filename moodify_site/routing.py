@@ -1,2 +1,4 @@
 """WebSocket routes, collected from the apps that own them."""
-websocket_urlpatterns: list = []
+from emotion.routing import websocket_urlpatterns as emotion_websocket_urlpatterns
+
+websocket_urlpatterns: list = [*emotion_websocket_urlpatterns]

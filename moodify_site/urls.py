@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("emotion.api.urls")),
     path("", include("emotion.urls")),
     path("", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "accounts",
     "emotion",
     "recommendations",
+    # The project package itself holds the site-wide management commands (bootstrap, run).
+    "moodify_site",
 ]
 
 MIDDLEWARE = [
@@ -92,11 +94,32 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.exists()]
 # Recordings are personal data: they live outside any publicly served URL and are only
 # streamed back to their owner through an authenticated view.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
+# Recordings get their own storage with no base URL: nothing serves this directory, the only
+# way back to a recording is `GET /api/v1/submissions/<id>/audio/` (owner only).
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "recordings": {
+        "BACKEND": "emotion.storage.PrivateRecordingStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Voice submissions: limits checked on upload (the decoder is the judge, not the extension).
+EMOTION_MAX_UPLOAD_BYTES = env.int("EMOTION_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+EMOTION_MAX_DURATION_S = env.float("EMOTION_MAX_DURATION_S", default=30.0)
+# Below this confidence the result is flagged so pages can ask the user to confirm.
+EMOTION_LOW_CONFIDENCE = env.float("EMOTION_LOW_CONFIDENCE", default=0.4)
+EMOTION_RETENTION_DAYS = 30
+# Let Django stream bigger uploads to disk instead of refusing them, so our own 10 MB check
+# answers with the documented 413 JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Where the shared speech/music data lives (training, evaluation, tests).
 MOODIFY_DATA_DIR = Path(env("MOODIFY_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
@@ -120,7 +143,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+# A task that was delivered but never acknowledged (worker killed) is handed out again after
+# this many seconds; analyses take well under a second, so a minute is generous.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", default=60)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A pool process loads TensorFlow and warms the model before it reports for work (seconds).
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 120
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-recordings": {
+        "task": "emotion.tasks.purge_expired_recordings",
+        "schedule": 3600.0,
+    },
+}
 
 CHANNEL_LAYERS = {
     "default": {
@@ -145,6 +181,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "moodify_site.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "submissions": env("SUBMISSION_THROTTLE_RATE", default="30/min"),
+        "auth_token": "20/min",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Moodify API",
@@ -156,6 +197,15 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# Spotify sign-in is offered only where the deployment has credentials for it.
+SOCIALACCOUNT_PROVIDERS = {}
+if SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET:
+    SOCIALACCOUNT_PROVIDERS["spotify"] = {
+        "APPS": [{"client_id": SPOTIFY_CLIENT_ID, "secret": SPOTIFY_CLIENT_SECRET, "key": ""}],
+        "SCOPE": ["user-read-email"],
+    }
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,0 +1,141 @@
+"""REST endpoints for voice submissions: validate input, call a service or selector, answer."""
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from emotion import selectors, services
+from emotion.api.serializers import (
+    StatsSerializer,
+    SubmissionCreateSerializer,
+    SubmissionFilterSerializer,
+    SubmissionPickSerializer,
+    SubmissionSerializer,
+)
+from emotion.errors import AUDIO_ERROR_STATUS, SubmissionError
+from emotion.models import VoiceSubmission
+from moodify_site.api_errors import ApiError
+
+
+class SubmissionThrottle(UserRateThrottle):
+    scope = "submissions"
+
+
+def _api_error(exc: Exception) -> ApiError:
+    code = getattr(exc, "code", "invalid")
+    # The status comes from the API contract (docs/api.md), not from the audio library's hint.
+    http_status = exc.http_status if isinstance(exc, SubmissionError) else AUDIO_ERROR_STATUS.get(code, 400)
+    return ApiError(code=code, detail=exc.user_message, http_status=http_status)
+
+
+def _filters(request: Request) -> dict:
+    params = SubmissionFilterSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def _owned_submission(request: Request, pk) -> VoiceSubmission:
+    submission = selectors.submission_get(user=request.user, submission_id=pk)
+    if submission is None:
+        raise Http404
+    return submission
+
+
+class SubmissionListCreateView(GenericAPIView):
+    serializer_class = SubmissionSerializer
+    queryset = VoiceSubmission.objects.none()  # for the schema; the data comes from selectors
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_throttles(self):
+        return [SubmissionThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date_from", str, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("date_to", str, description="YYYY-MM-DD, inclusive"),
+        ],
+        responses=SubmissionSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        submissions = selectors.submission_list(user=request.user, **_filters(request))
+        page = self.paginate_queryset(submissions)
+        return self.get_paginated_response(SubmissionSerializer(page, many=True).data)
+
+    @extend_schema(request=SubmissionCreateSerializer, responses={202: SubmissionSerializer})
+    def post(self, request: Request) -> Response:
+        from ml.errors import AudioError
+
+        form = SubmissionCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        source = form.validated_data.get("source") or (
+            VoiceSubmission.Source.API
+            if isinstance(request.successful_authenticator, TokenAuthentication)
+            else VoiceSubmission.Source.UPLOAD
+        )
+        try:
+            submission = services.submission_create(
+                user=request.user, audio=form.validated_data.get("audio"), source=source
+            )
+        except (AudioError, SubmissionError) as exc:
+            raise _api_error(exc) from exc
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SubmissionPickView(APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=SubmissionPickSerializer, responses={201: SubmissionSerializer})
+    def post(self, request: Request) -> Response:
+        form = SubmissionPickSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            submission = services.submission_create_picked(user=request.user, emotion=form.validated_data["emotion"])
+        except SubmissionError as exc:
+            raise _api_error(exc) from exc
+        submission = selectors.submission_get(user=request.user, submission_id=submission.id)
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionDetailView(APIView):
+    @extend_schema(responses=SubmissionSerializer)
+    def get(self, request: Request, pk) -> Response:
+        return Response(SubmissionSerializer(_owned_submission(request, pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk) -> Response:
+        services.submission_delete(submission=_owned_submission(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SubmissionAudioView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request: Request, pk) -> FileResponse:
+        submission = _owned_submission(request, pk)
+        if not submission.audio:
+            raise Http404
+        try:
+            handle = submission.audio.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        response = FileResponse(
+            handle, content_type=submission.content_type or "application/octet-stream", as_attachment=False
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class StatsView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("date_from", str), OpenApiParameter("date_to", str)],
+        responses=StatsSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.emotion_stats(user=request.user, **_filters(request)))

@@ -1,0 +1,56 @@
+"""Reads on voice submissions: always scoped to their owner."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from emotion.models import VoiceSubmission
+
+
+def submission_list(
+    *, user: User, date_from: date | None = None, date_to: date | None = None
+) -> QuerySet[VoiceSubmission]:
+    qs = VoiceSubmission.objects.filter(user=user).select_related("result").order_by("-created_at")
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs
+
+
+def submission_get(*, user: User, submission_id: UUID | str) -> VoiceSubmission | None:
+    """The user's submission, or None for a missing id, a malformed id or someone else's."""
+    try:
+        submission_id = UUID(str(submission_id))
+    except ValueError:
+        return None
+    return VoiceSubmission.objects.select_related("result").filter(id=submission_id, user=user).first()
+
+
+def emotion_stats(*, user: User, date_from: date | None = None, date_to: date | None = None) -> dict[str, Any]:
+    """The user's mood timeline (oldest first) and how often each emotion came up."""
+    from catalog.models import Emotion
+
+    circumplex = {e.code: (e.valence, e.arousal) for e in Emotion.objects.all()}
+    done = submission_list(user=user, date_from=date_from, date_to=date_to).filter(
+        status=VoiceSubmission.Status.DONE, result__isnull=False
+    )
+    timeline = []
+    for submission in done.order_by("created_at"):
+        valence, arousal = circumplex.get(submission.result.label, (None, None))
+        timeline.append(
+            {
+                "submission_id": str(submission.id),
+                "created_at": submission.created_at.isoformat(),
+                "label": submission.result.label,
+                "confidence": submission.result.confidence,
+                "valence": valence,
+                "arousal": arousal,
+            }
+        )
+    return {"timeline": timeline, "distribution": dict(Counter(item["label"] for item in timeline))}

@@ -1,0 +1,267 @@
+"""Writes on voice submissions: accept an upload, move it through its states, store its result,
+and keep recordings only as long as their owner chose."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Profile, User
+from accounts.services import profile_ensure
+from emotion.errors import FileTooLargeError, MissingAudioError, UnknownEmotionError
+from emotion.models import EmotionResult, VoiceSubmission
+from emotion.realtime import publish_submission_state
+from emotion.signals import emotion_result_stored
+
+logger = logging.getLogger(__name__)
+
+PICKER_MODEL_VERSION = "picker"
+
+
+def _too_long_message() -> str:
+    return f"The recording is too long. Please keep it under {settings.EMOTION_MAX_DURATION_S:.0f} seconds."
+
+
+def audio_validate(*, data: bytes) -> float:
+    """Decode ``data`` and check it holds usable speech; returns its duration in seconds.
+
+    Raises the typed ``ml.errors.AudioError`` subclasses (empty, undecodable, too long, silent,
+    too little speech, invalid samples) so the API can answer 4xx with their sentence.
+    """
+    from ml.audio import load_audio, prepare_speech
+    from ml.errors import AudioTooLongError
+
+    max_s = settings.EMOTION_MAX_DURATION_S
+    try:
+        waveform, sr = load_audio(data, max_duration_s=max_s)
+    except AudioTooLongError as exc:
+        raise AudioTooLongError(_too_long_message(), detail=exc.detail) from exc
+    duration = len(waveform) / sr
+    if duration > max_s:
+        raise AudioTooLongError(_too_long_message(), detail=f"{duration:.1f} s")
+    prepare_speech(waveform, sr)
+    return duration
+
+
+def _retention_deadline(*, profile: Profile, created_at: datetime) -> datetime | None:
+    if profile.recording_retention == Profile.Retention.DAYS_30:
+        return created_at + timedelta(days=settings.EMOTION_RETENTION_DAYS)
+    return None
+
+
+def submission_create(
+    *, user: User, audio: UploadedFile | None, source: str = VoiceSubmission.Source.UPLOAD
+) -> VoiceSubmission:
+    """Validate a recording by its content, store it privately and queue its analysis."""
+    from ml.errors import EmptyAudioError
+
+    if audio is None:
+        raise MissingAudioError()
+    if audio.size is not None and audio.size > settings.EMOTION_MAX_UPLOAD_BYTES:
+        raise FileTooLargeError()
+    data = audio.read(settings.EMOTION_MAX_UPLOAD_BYTES + 1)
+    if len(data) > settings.EMOTION_MAX_UPLOAD_BYTES:
+        raise FileTooLargeError()
+    if not data:
+        raise EmptyAudioError()
+    duration = audio_validate(data=data)
+
+    profile = profile_ensure(user=user)
+    now = timezone.now()
+    with transaction.atomic():
+        submission = VoiceSubmission(
+            user=user,
+            source=source,
+            original_filename=(audio.name or "")[:255],
+            content_type=(getattr(audio, "content_type", "") or "")[:100],
+            size_bytes=len(data),
+            duration_s=round(duration, 3),
+            delete_audio_after=_retention_deadline(profile=profile, created_at=now),
+        )
+        submission.audio.save("recording", ContentFile(data), save=False)
+        submission.save()
+        transaction.on_commit(lambda: _enqueue_analysis(submission.id))
+    return submission
+
+
+def _enqueue_analysis(submission_id: UUID) -> None:
+    from emotion.tasks import analyze_submission
+
+    analyze_submission.delay(str(submission_id))
+
+
+@transaction.atomic
+def submission_create_picked(*, user: User, emotion: str) -> VoiceSubmission:
+    """A submission for a mood the person picked instead of recording; it is done at once."""
+    from catalog.models import Emotion
+
+    if not Emotion.objects.filter(code=emotion).exists():
+        raise UnknownEmotionError()
+    now = timezone.now()
+    submission = VoiceSubmission.objects.create(
+        user=user,
+        source=VoiceSubmission.Source.PICKER,
+        status=VoiceSubmission.Status.DONE,
+        started_at=now,
+        finished_at=now,
+    )
+    result = EmotionResult.objects.create(
+        submission=submission,
+        label=emotion,
+        probabilities={emotion: 1.0},
+        confidence=1.0,
+        model_version=PICKER_MODEL_VERSION,
+    )
+    transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
+    return submission
+
+
+def submission_start_processing(*, submission_id: UUID | str) -> VoiceSubmission | None:
+    """Mark the submission `processing`; None when it is gone or already finished (redelivery)."""
+    with transaction.atomic():
+        submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
+        if submission is None or submission.is_finished:
+            return None
+        submission.status = VoiceSubmission.Status.PROCESSING
+        submission.started_at = timezone.now()
+        submission.attempts += 1
+        submission.save(update_fields=["status", "started_at", "attempts"])
+        transaction.on_commit(lambda: publish_submission_state(submission_id))
+    return submission
+
+
+def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> EmotionResult | None:
+    """Store the model's prediction and finish the submission (idempotent).
+
+    ``prediction`` is an ``ml.Prediction``. With retention "none" the recording is deleted as soon
+    as the result is safely committed.
+    """
+    with transaction.atomic():
+        submission = (
+            VoiceSubmission.objects.select_for_update().select_related("user__profile").filter(id=submission_id).first()
+        )
+        if submission is None:
+            return None
+        existing = EmotionResult.objects.filter(submission=submission).first()
+        if existing is not None:
+            return existing
+        result = EmotionResult.objects.create(
+            submission=submission,
+            label=prediction.label,
+            probabilities={k: float(v) for k, v in prediction.probabilities.items()},
+            confidence=float(prediction.confidence),
+            model_version=str(prediction.model_version)[:64],
+            speech_duration_s=prediction.speech_duration_s,
+            timings_ms={k: round(float(v), 2) for k, v in (prediction.timings_ms or {}).items()},
+        )
+        submission.status = VoiceSubmission.Status.DONE
+        submission.finished_at = timezone.now()
+        submission.failure_code = ""
+        submission.failure_detail = ""
+        submission.save(update_fields=["status", "finished_at", "failure_code", "failure_detail"])
+        keep_none = profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE
+        if keep_none:
+            transaction.on_commit(lambda: recording_delete(submission_id=submission_id, publish=False))
+        transaction.on_commit(lambda: publish_submission_state(submission_id))
+        transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
+    return result
+
+
+def submission_fail(*, submission_id: UUID | str, code: str, detail: str) -> VoiceSubmission | None:
+    """Finish the submission as `failed` with a code and a sentence the user can act on."""
+    with transaction.atomic():
+        submission = (
+            VoiceSubmission.objects.select_for_update().select_related("user").filter(id=submission_id).first()
+        )
+        if submission is None or submission.is_finished:
+            return submission
+        if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
+            transaction.on_commit(lambda: recording_delete(submission_id=submission_id, publish=False))
+        submission.status = VoiceSubmission.Status.FAILED
+        submission.finished_at = timezone.now()
+        submission.failure_code = code[:40]
+        submission.failure_detail = detail
+        submission.save(update_fields=["status", "finished_at", "failure_code", "failure_detail"])
+        transaction.on_commit(lambda: publish_submission_state(submission_id))
+    return submission
+
+
+def recording_delete(*, submission_id: UUID | str, publish: bool = True) -> bool:
+    """Delete the recording file (the submission and its result stay). True if a file was removed."""
+    with transaction.atomic():
+        submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
+        if submission is None or not submission.audio:
+            return False
+        name = submission.audio.name
+        storage = submission.audio.storage
+        submission.audio = ""
+        submission.audio_deleted_at = timezone.now()
+        submission.save(update_fields=["audio", "audio_deleted_at"])
+        transaction.on_commit(lambda: storage.delete(name))
+        if publish:
+            transaction.on_commit(lambda: publish_submission_state(submission_id))
+    return True
+
+
+def submission_delete(*, submission: VoiceSubmission) -> None:
+    """Delete a submission, its result and its recording."""
+    name = submission.audio.name if submission.audio else ""
+    storage = submission.audio.storage
+    with transaction.atomic():
+        submission.delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+def submission_delete_all_for_user(*, user: User) -> int:
+    count = 0
+    for submission in VoiceSubmission.objects.filter(user=user):
+        submission_delete(submission=submission)
+        count += 1
+    return count
+
+
+def recordings_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete recordings past their retention deadline (run hourly by Celery beat)."""
+    now = now or timezone.now()
+    expired = VoiceSubmission.objects.filter(delete_audio_after__lte=now).exclude(audio="")
+    count = 0
+    for submission_id in expired.values_list("id", flat=True):
+        count += recording_delete(submission_id=submission_id, publish=False)
+    return count
+
+
+def retention_apply_to_existing(*, user: User) -> None:
+    """Apply a changed retention choice to the recordings already stored."""
+    profile = profile_ensure(user=user)
+    stored = VoiceSubmission.objects.filter(user=user).exclude(audio="")
+    if profile.recording_retention == Profile.Retention.NONE:
+        for submission_id in stored.exclude(status=VoiceSubmission.Status.QUEUED).exclude(
+            status=VoiceSubmission.Status.PROCESSING
+        ).values_list("id", flat=True):
+            recording_delete(submission_id=submission_id, publish=False)
+    elif profile.recording_retention == Profile.Retention.DAYS_30:
+        for submission in stored:
+            submission.delete_audio_after = submission.created_at + timedelta(days=settings.EMOTION_RETENTION_DAYS)
+            submission.save(update_fields=["delete_audio_after"])
+    else:
+        stored.update(delete_audio_after=None)
+
+
+def emotions_load_defaults() -> int:
+    """Create the default emotions that are missing (existing rows, maybe edited by staff, stay)."""
+    from catalog.models import Emotion
+    from emotion.defaults import DEFAULT_EMOTIONS
+
+    created = 0
+    for order, spec in enumerate(DEFAULT_EMOTIONS):
+        _, was_created = Emotion.objects.get_or_create(code=spec["code"], defaults={**spec, "order": order})
+        created += was_created
+    return created

@@ -1,0 +1,87 @@
+"""Celery tasks of the emotion pipeline; they take ids, call services, and stay thin."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_init, worker_process_init
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from emotion import services
+
+logger = logging.getLogger(__name__)
+
+# Worth another try: the database or Redis blinked, a file system hiccup. A bad recording is not.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, OSError)
+MAX_RETRIES = 5
+ANALYSIS_ERROR_DETAIL = "Something went wrong on our side while analysing this recording. Please try again."
+UNAVAILABLE_DETAIL = "We could not analyse this recording right now. Please try again in a few minutes."
+
+
+def _warm_predictor() -> None:
+    # TensorFlow is imported here, after the pool forked, never in the parent process:
+    # TF's thread pools do not survive fork().
+    from ml import get_predictor
+
+    get_predictor()
+
+
+@worker_process_init.connect
+def _load_predictor_in_pool_process(**_kwargs) -> None:
+    _warm_predictor()
+
+
+@worker_init.connect
+def _load_predictor_in_solo_worker(sender=None, **_kwargs) -> None:
+    # The solo and threads pools run tasks in the main process, where worker_process_init never fires.
+    pool = getattr(sender, "pool_cls", None)
+    name = pool if isinstance(pool, str) else getattr(pool, "__module__", "")
+    if "solo" in str(name) or "thread" in str(name):
+        _warm_predictor()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def analyze_submission(self, submission_id: str) -> str:
+    """Detect the emotion in a submission's recording and store it. Safe to run twice."""
+    from ml import get_predictor
+    from ml.errors import AudioError
+
+    try:
+        submission = services.submission_start_processing(submission_id=submission_id)
+        if submission is None:
+            return "skipped"
+        if not submission.audio:
+            services.submission_fail(
+                submission_id=submission_id,
+                code="audio_missing",
+                detail="The recording was deleted before it could be analysed. Please record again.",
+            )
+            return "failed"
+        prediction = get_predictor().predict_file(submission.audio.path)
+        services.submission_store_result(submission_id=submission_id, prediction=prediction)
+        return "done"
+    except AudioError as exc:
+        logger.info("submission %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
+        services.submission_fail(submission_id=submission_id, code=exc.code, detail=exc.user_message)
+        return "failed"
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("submission %s: giving up after %d retries", submission_id, self.request.retries)
+            services.submission_fail(submission_id=submission_id, code="unavailable", detail=UNAVAILABLE_DETAIL)
+            return "failed"
+        countdown = min(2 ** self.request.retries, 60)
+        logger.warning("submission %s: transient error %r, retry in %ss", submission_id, exc, countdown)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except Exception:
+        # A bug, not the user's fault: tell them, keep the traceback for us, do not loop on it.
+        logger.exception("submission %s: analysis crashed", submission_id)
+        services.submission_fail(submission_id=submission_id, code="analysis_error", detail=ANALYSIS_ERROR_DETAIL)
+        raise
+
+
+@shared_task(acks_late=True)
+def purge_expired_recordings() -> int:
+    """Delete recordings past their owners' retention period (scheduled by Celery beat)."""
+    return services.recordings_purge_expired()
