@@ -4,17 +4,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Profile
+from accounts.selectors import profile_get
 from catalog.models import Genre
 
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    profile = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
-    if profile.pk:
-        favourite = set(profile.favourite_genres.values_list("slug", flat=True))
-        excluded = set(profile.excluded_genres.values_list("slug", flat=True))
-    else:
-        favourite, excluded = set(), set()
+    profile = profile_get(user=request.user)
+    favourite = set(profile.favourite_genres.values_list("slug", flat=True))
+    excluded = set(profile.excluded_genres.values_list("slug", flat=True))
     return render(
         request,
         "accounts/settings.html",

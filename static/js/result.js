@@ -199,6 +199,10 @@ function renderSet(set, { focus = false } = {}) {
   $("recs-error").hidden = true;
   setRecsStatus("");
   document.querySelectorAll('input[name="strategy"]').forEach((el) => { el.checked = el.value === set.strategy; });
+  const doing = { match: "to match it", lift: "to lift it", calm: "to calm it" }[set.strategy] || "";
+  const forEl = $("recs-for");
+  forEl.textContent = "";
+  forEl.append("For feeling ", h("strong", { "data-emotion": set.emotion }, emotion(set.emotion).name.toLowerCase()), doing ? `, ${doing}.` : ".");
   const notice = $("recs-notice");
   if (set.notice) showNotice(notice, set.notice, "info"); else clearNotice(notice);
   const list = $("track-list");
