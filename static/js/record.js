@@ -80,6 +80,20 @@ function recordedSeconds() {
   return samples / state.sampleRate;
 }
 
+async function workletNode(ctx, onSamples) {
+  if (!ctx.audioWorklet || !window.AudioWorkletNode) return null;
+  const timeout = new Promise((resolve) => setTimeout(() => resolve("timeout"), 1500));
+  try {
+    const loaded = await Promise.race([ctx.audioWorklet.addModule(new URL("./recorder-worklet.js", import.meta.url)), timeout]);
+    if (loaded === "timeout") return null;
+    const node = new AudioWorkletNode(ctx, "moodify-recorder");
+    node.port.onmessage = (e) => onSamples(e.data);
+    return node;
+  } catch (_) {
+    return null;
+  }
+}
+
 async function startRecording() {
   clearNotice(els.error);
   clearNotice(els.warning);
@@ -110,11 +124,9 @@ async function startRecording() {
     source.connect(state.analyser);
     state.chunks = [];
     const onSamples = (samples) => { if (state.recording) state.chunks.push(samples); };
-    if (state.ctx.audioWorklet) {
-      await state.ctx.audioWorklet.addModule(new URL("./recorder-worklet.js", import.meta.url));
-      state.node = new AudioWorkletNode(state.ctx, "moodify-recorder");
-      state.node.port.onmessage = (e) => onSamples(e.data);
-    } else {
+    state.node = await workletNode(state.ctx, onSamples);
+    if (!state.node) {
+      // Older browsers, and some headless or locked-down ones where the worklet never loads.
       state.node = state.ctx.createScriptProcessor(4096, 1, 1);
       state.node.onaudioprocess = (e) => onSamples(new Float32Array(e.inputBuffer.getChannelData(0)));
     }

@@ -134,8 +134,18 @@ def site(live_site, django_db_blocker) -> LiveSite:
     """
     from django.core.management import call_command
 
-    with django_db_blocker.unblock():
-        call_command("bootstrap_moodify", "--domain", live_site.url.split("//")[1], verbosity=0)
+    # Playwright's sync API keeps an event loop in this thread; the ORM call below is plain
+    # synchronous code all the same, so Django's async-safety guard is lifted just for it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with django_db_blocker.unblock():
+            call_command("bootstrap_moodify", "--domain", live_site.url.split("//")[1], verbosity=0)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
     return live_site
 
 
@@ -161,7 +171,7 @@ def playwright_instance():
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance, speech_wav):
-    """Chromium that grants the microphone and hears the speech file."""
+    """Chromium whose fake microphone plays the speech file (pages get the permission)."""
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM,
         args=[*BASE_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -205,8 +215,10 @@ def new_page(site):
     """Factory: a fresh browser context (its own cookies) with console errors collected."""
     contexts = []
 
-    def make(browser, *, width: int = 1280, height: int = 900, **options):
-        context = browser.new_context(viewport={"width": width, "height": height}, base_url=site.url, **options)
+    def make(browser, *, width: int = 1280, height: int = 900, permissions=("microphone",), **options):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, base_url=site.url, permissions=list(permissions), **options
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -7,7 +7,7 @@ from tests.e2e.helpers import sign_up, unique_email
 
 
 def test_denied_microphone_explains_how_to_fix_it(browser_without_permission, new_page, shots):
-    page = new_page(browser_without_permission)
+    page = new_page(browser_without_permission, permissions=())
     sign_up(page, unique_email("denied"))
     page.goto("/record/")
     page.get_by_role("button", name="Start recording").click()
