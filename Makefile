@@ -27,8 +27,10 @@ run: system-deps venv
 services: system-deps
 	bash scripts/services.sh start
 
-test: system-deps venv services
-	$(PY) -m pytest
+# The suite talks to the private PostgreSQL + Redis that services.sh starts (its `env` lines
+# carry their URLs); integration tests spawn real Celery worker and Daphne processes on them.
+test: system-deps venv
+	env $$(bash scripts/services.sh start) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

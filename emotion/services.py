@@ -144,9 +144,7 @@ def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> Em
     as the result is safely committed.
     """
     with transaction.atomic():
-        submission = (
-            VoiceSubmission.objects.select_for_update().select_related("user__profile").filter(id=submission_id).first()
-        )
+        submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None:
             return None
         existing = EmotionResult.objects.filter(submission=submission).first()
@@ -177,9 +175,7 @@ def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> Em
 def submission_fail(*, submission_id: UUID | str, code: str, detail: str) -> VoiceSubmission | None:
     """Finish the submission as `failed` with a code and a sentence the user can act on."""
     with transaction.atomic():
-        submission = (
-            VoiceSubmission.objects.select_for_update().select_related("user").filter(id=submission_id).first()
-        )
+        submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None or submission.is_finished:
             return submission
         if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:

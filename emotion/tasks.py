@@ -23,9 +23,17 @@ UNAVAILABLE_DETAIL = "We could not analyse this recording right now. Please try 
 def _warm_predictor() -> None:
     # TensorFlow is imported here, after the pool forked, never in the parent process:
     # TF's thread pools do not survive fork().
+    import time
+
     from ml import get_predictor
 
-    get_predictor()
+    started = time.perf_counter()
+    predictor = get_predictor()
+    logger.info(
+        "emotion model %s ready in %.1f s",
+        getattr(predictor, "version", "?"),
+        time.perf_counter() - started,
+    )
 
 
 @worker_process_init.connect

@@ -1,0 +1,56 @@
+"""The submission WebSocket through the real ASGI application and the real Redis channel layer."""
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+
+from accounts.services import auth_token_get_or_create
+from emotion.models import VoiceSubmission
+from emotion.realtime import publish_submission_event
+from moodify_site.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _headers(token: str | None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    if token:
+        headers.append((b"authorization", f"Token {token}".encode()))
+    return headers
+
+
+@async_to_sync
+async def _session(path: str, token: str | None, publish: dict | None = None) -> tuple[bool, list[dict]]:
+    communicator = WebsocketCommunicator(application, path, headers=_headers(token))
+    connected, _ = await communicator.connect(timeout=10)
+    messages = []
+    if connected:
+        messages.append(await communicator.receive_json_from(timeout=10))
+        if publish is not None:
+            from asgiref.sync import sync_to_async
+
+            await sync_to_async(publish_submission_event)(path.split("/")[3], publish)
+            messages.append(await communicator.receive_json_from(timeout=10))
+        await communicator.disconnect()
+    return connected, messages
+
+
+def test_owner_gets_the_state_on_connect_then_every_published_event(user):
+    submission = VoiceSubmission.objects.create(user=user)
+    event = {"type": "recommendations", "recommendations": {"id": 1, "items": []}}
+    connected, messages = _session(f"/ws/submissions/{submission.id}/", auth_token_get_or_create(user=user), event)
+    assert connected
+    assert messages[0]["type"] == "submission"
+    assert messages[0]["submission"]["id"] == str(submission.id)
+    assert messages[0]["submission"]["status"] == "queued"
+    assert messages[1] == event  # published from outside the consumer, through Redis
+
+
+def test_others_and_anonymous_are_refused(user, other_user):
+    submission = VoiceSubmission.objects.create(user=user)
+    path = f"/ws/submissions/{submission.id}/"
+    assert _session(path, auth_token_get_or_create(user=other_user)) == (False, [])
+    assert _session(path, None) == (False, [])
+    assert _session(path, "not-a-token") == (False, [])
+    assert _session("/ws/submissions/00000000-0000-0000-0000-000000000000/", auth_token_get_or_create(user=user)) == (False, [])
