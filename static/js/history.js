@@ -78,6 +78,8 @@ function renderTimeline(timeline) {
       scales: {
         x: {
           type: "linear",
+          min: new Date(`${range.from}T00:00:00`).getTime(),
+          max: new Date(`${range.to}T23:59:59`).getTime(),
           ticks: { maxTicksLimit: 5, color: "#3f3b4b", callback: (v) => new Date(v).toLocaleDateString(undefined, { month: "short", day: "numeric" }) },
           grid: { color: "#ece8f2" },
         },
@@ -105,7 +107,7 @@ function renderDistribution(distribution) {
     type: "bar",
     data: {
       labels: codes.map((c) => emotion(c).name),
-      datasets: [{ label: "Sessions", data: codes.map((c) => distribution[c]), backgroundColor: codes.map((c) => emotion(c).color), borderRadius: 6 }],
+      datasets: [{ label: "Sessions", data: codes.map((c) => distribution[c]), backgroundColor: codes.map((c) => emotion(c).color), borderRadius: 6, maxBarThickness: 56 }],
     },
     options: {
       maintainAspectRatio: false,
@@ -172,7 +174,7 @@ function sessionItem(submission) {
   const e = result ? emotion(result.label) : null;
   let summary;
   if (submission.status === "done" && result) {
-    summary = h("span", {}, h("span", { class: "badge", style: `border-left: 6px solid ${e.color}` }, result.label_name || e.name),
+    summary = h("span", {}, h("span", { class: "badge" }, h("span", { class: "swatch-dot", style: `background:${e.color}`, "aria-hidden": "true" }), result.label_name || e.name),
       submission.source === "picker" ? h("span", { class: "muted small" }, " picked") : h("span", { class: "muted small" }, ` ${percent(result.confidence)} confident`));
   } else if (submission.status === "failed") {
     summary = h("span", { class: "small" }, `Not analysed: ${(submission.error && submission.error.detail) || "something went wrong."}`);
@@ -190,8 +192,7 @@ function sessionItem(submission) {
     h("div", { class: "session-head" },
       h("a", { href: submission.page_url || `/submissions/${submission.id}/` }, formatDateTime(submission.created_at)),
       summary),
-    submission.status === "done" ? details : null,
-    h("div", { class: "actions", style: "margin:.5rem 0 0" }, removeBtn));
+    h("div", { class: "session-foot" }, submission.status === "done" ? details : h("span"), removeBtn));
   removeBtn.addEventListener("click", async () => {
     if (!window.confirm("Delete this session and its recording? This cannot be undone.")) return;
     removeBtn.disabled = true;

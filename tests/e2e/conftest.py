@@ -1,18 +1,18 @@
-"""The site as people meet it: Daphne + a real Celery worker against the test database, driven
-by the Debian Chromium through Playwright with a fake microphone that plays espeak-ng speech."""
+"""The site as people meet it: Daphne + a real Celery worker against the test database (the
+integration tests' process fixtures), driven by the Debian Chromium through Playwright with a
+fake microphone that plays espeak-ng speech. Screenshots land in test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# One Daphne and one Celery worker per test session, shared with the integration tests.
+from tests.integration.conftest import celery_worker, log_dir, stack_env, web_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -34,118 +34,35 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def _wait_for(predicate, *, timeout: float, what: str, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.25)
-    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-    raise RuntimeError(f"{what} did not come up within {timeout:.0f}s\n{tail}")
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @dataclass
 class LiveSite:
     url: str
-    log_dir: Path
 
 
 @pytest.fixture(scope="session")
-def live_site(django_db_setup, django_db_blocker, tmp_path_factory) -> LiveSite:
-    """Daphne on a free port and a Celery worker, both on the pytest test database."""
-    from django.conf import settings
-
-    work = tmp_path_factory.mktemp("live-site")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "moodify_site.settings.test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "PRIVATE_MEDIA_ROOT": str(work / "recordings"),
-        "STATIC_ROOT": str(work / "static"),
-        "PYTHONUNBUFFERED": "1",
-    }
+def collected_static(stack_env) -> None:
+    """Daphne serves static files through WhiteNoise from STATIC_ROOT (DEBUG is off in tests)."""
     subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=stack_env, check=True
     )
-    port = _free_port()
-    web_log, worker_log = work / "daphne.log", work / "worker.log"
-    processes = []
-    try:
-        with worker_log.open("wb") as out:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "moodify_site", "worker", "--loglevel=INFO",
-                 "--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                 "-n", f"e2e-{port}@%h"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            ))  # fmt: skip
-        with web_log.open("wb") as out:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "moodify_site.asgi:application"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            ))  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        _wait_for(lambda: _http_ok(url + "/"), timeout=60, what="Daphne", log=web_log)
-        # The worker loads TensorFlow and warms the model before it says it is ready.
-        _wait_for(lambda: b" ready." in worker_log.read_bytes(), timeout=180, what="Celery worker", log=worker_log)
-        yield LiveSite(url=url, log_dir=work)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        # Keep the server logs next to the screenshots: they explain a failing browser test.
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for log in (web_log, worker_log):
-            if log.exists():
-                shutil.copy(log, SCREENSHOTS.parent / log.name)
+
+
+@pytest.fixture(scope="session")
+def live_site(collected_static, web_server, celery_worker) -> LiveSite:
+    """The same Daphne and Celery worker the integration tests use: one model load per session."""
+    return LiveSite(url=web_server)
 
 
 @pytest.fixture
-def site(live_site, django_db_blocker) -> LiveSite:
+def site(live_site, transactional_db) -> LiveSite:
     """The live site with its reference data (emotions, starter catalog) in place.
 
-    Loaded before every test, not once: transactional tests elsewhere in the suite empty
-    every table when they finish.
+    Loaded before every test: transactional tests (these included) empty every table when they
+    finish, so nothing a browser test creates leaks into the rest of the suite.
     """
     from django.core.management import call_command
 
-    # Playwright's sync API keeps an event loop in this thread; the ORM call below is plain
-    # synchronous code all the same, so Django's async-safety guard is lifted just for it.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with django_db_blocker.unblock():
-            call_command("bootstrap_moodify", "--domain", live_site.url.split("//")[1], verbosity=0)
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    call_command("bootstrap_moodify", "--domain", live_site.url.split("//")[1], verbosity=0)
     return live_site
 
 
@@ -165,8 +82,19 @@ def speech_wav(tmp_path_factory) -> Path:
 def playwright_instance():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        yield playwright
+    # Playwright's sync API keeps an asyncio loop running in this thread for the whole session;
+    # the ORM calls the fixtures make beside it (bootstrap, flush) are ordinary synchronous code,
+    # so Django's async-context guard is lifted while the browser is up.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
