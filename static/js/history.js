@@ -39,6 +39,7 @@ $("range-form").addEventListener("submit", (event) => {
   }
 });
 
+const prettyDate = (iso) => new Date(`${iso}T00:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
 const query = `date_from=${encodeURIComponent(range.from)}&date_to=${encodeURIComponent(range.to)}`;
 const chartAnimation = window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 300 };
 
@@ -126,8 +127,8 @@ async function loadStats() {
     const stats = await api(`/api/v1/me/stats/?${query}`);
     const total = Object.values(stats.distribution || {}).reduce((a, b) => a + b, 0);
     $("range-summary").textContent = total
-      ? `${total} mood${total === 1 ? "" : "s"} between ${range.from} and ${range.to}.`
-      : `No moods between ${range.from} and ${range.to}. Record your voice or pick a mood to start your history.`;
+      ? `${total} mood${total === 1 ? "" : "s"} between ${prettyDate(range.from)} and ${prettyDate(range.to)}.`
+      : `No moods between ${prettyDate(range.from)} and ${prettyDate(range.to)}. Record your voice or pick a mood to start your history.`;
     renderTimeline(stats.timeline || []);
     renderDistribution(stats.distribution || {});
   } catch (err) {
