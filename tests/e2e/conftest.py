@@ -28,6 +28,13 @@ SPEECH = (
 )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
@@ -139,8 +146,9 @@ def shots(request) -> Shots:
 
 
 @pytest.fixture
-def new_page(site):
-    """Factory: a fresh browser context (its own cookies) with console errors collected."""
+def new_page(site, request):
+    """Factory: a fresh browser context (its own cookies) with page errors collected; a failing
+    test leaves a screenshot of every page it had open."""
     contexts = []
 
     def make(browser, *, width: int = 1280, height: int = 900, permissions=("microphone",), **options):
@@ -155,5 +163,10 @@ def new_page(site):
         return page
 
     yield make
-    for context in contexts:
+    failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
+    for n, context in enumerate(contexts):
+        if failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            for m, page in enumerate(context.pages):
+                page.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}-{n}-{m}.png"), full_page=True)
         context.close()

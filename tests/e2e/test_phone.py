@@ -24,7 +24,7 @@ def test_phone_layout_upload_pick_and_history(browser, new_page, shots, speech_w
     # Upload a file instead of recording; the result arrives.
     page.get_by_label("Audio file").set_input_files(str(speech_wav))
     page.get_by_role("button", name="Upload and analyse").click()
-    expect(page).to_have_url(re.compile(r"/submissions/[0-9a-f-]{36}/$"))
+    expect(page).to_have_url(re.compile(r"/submissions/[0-9a-f-]{36}/$"), timeout=60_000)
     expect(page.locator("#emotion-name")).not_to_be_empty(timeout=60_000)
     expect(page.locator("#track-list > li.track").first).to_be_visible(timeout=30_000)
     assert no_horizontal_scroll(page)
