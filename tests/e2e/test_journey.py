@@ -89,6 +89,8 @@ def test_full_journey(browser, new_page, shots):
     # Switch strategy for this result.
     page.locator("label[for='strategy-lift']").click()
     expect(page.locator("#recs-for")).to_contain_text("to lift it")
+    # Still music for the mood the person told us, not for the one the model heard.
+    expect(page.locator("#recs-for strong")).to_have_attribute("data-emotion", choice)
     expect(page.locator("#track-list > li.track").first).to_be_visible()
 
     # History: the session, its charts and the rating given.
