@@ -36,8 +36,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy ml
 
-bench: system-deps venv services
-	$(PY) benchmarks/run_all.py
+bench: system-deps venv
+	env $$(bash scripts/services.sh start) $(PY) benchmarks/run_all.py
 
 clean:
 	bash scripts/services.sh stop

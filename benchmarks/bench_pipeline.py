@@ -53,13 +53,18 @@ def scratch_database(base_url: str) -> str:
     return url._replace(path=f"/{name}").geturl()
 
 
-def one_latency(person: Person, clip: bytes) -> float:
+def one_latency(person: Person, clip: bytes, parts: dict[str, list[float]] | None = None) -> float:
     started = time.perf_counter()
     response = person.upload(clip)
     assert response.status_code == 202, response.text
+    accepted = time.perf_counter()
     with person.socket(response.json()["id"]) as socket:
-        receive_until(socket, "done", timeout=60)
-    return (time.perf_counter() - started) * 1000
+        messages = receive_until(socket, "done", timeout=60)
+    total = (time.perf_counter() - started) * 1000
+    if parts is not None:
+        parts["upload_202"].append((accepted - started) * 1000)
+        parts["model_total"].append(messages[-1]["submission"]["result"]["timings_ms"].get("total", 0.0))
+    return total
 
 
 def throughput(person: Person, clip: bytes, n: int) -> float:
@@ -105,8 +110,9 @@ def main() -> None:
         for _ in range(5):  # warm both processes (imports, numba, connection pools)
             one_latency(person, clip)
         runs = []
+        parts: dict[str, list[float]] = {"upload_202": [], "model_total": []}
         for run in range(args.runs):
-            latencies = [one_latency(person, clip) for _ in range(args.clips)]
+            latencies = [one_latency(person, clip, parts) for _ in range(args.clips)]
             rate = throughput(person, clip, args.burst)
             runs.append({"p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95), "clips_per_s": rate})
             print(f"run {run + 1}: p50 {runs[-1]['p50_ms']:.1f} ms  p95 {runs[-1]['p95_ms']:.1f} ms  "
@@ -117,11 +123,15 @@ def main() -> None:
             "median_p50_ms": statistics.median(r["p50_ms"] for r in runs),
             "median_p95_ms": statistics.median(r["p95_ms"] for r in runs),
             "median_clips_per_s_per_worker": statistics.median(r["clips_per_s"] for r in runs),
+            "median_upload_to_202_ms": statistics.median(parts["upload_202"]),
+            "median_predictor_total_ms": statistics.median(parts["model_total"]),
         }
         print(
             f"\nupload -> result on the socket, 4-s clip, warm worker ({args.runs} runs x {args.clips} clips):\n"
             f"  p50 {summary['median_p50_ms']:.1f} ms, p95 {summary['median_p95_ms']:.1f} ms (medians of runs)\n"
-            f"  throughput {summary['median_clips_per_s_per_worker']:.2f} clips/s per worker process"
+            f"  throughput {summary['median_clips_per_s_per_worker']:.2f} clips/s per worker process\n"
+            f"  of which: upload -> 202 {summary['median_upload_to_202_ms']:.1f} ms (validation by decoding), "
+            f"predictor {summary['median_predictor_total_ms']:.1f} ms (median)"
         )
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -163,10 +163,10 @@ def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> Em
         submission.finished_at = timezone.now()
         submission.failure_code = ""
         submission.failure_detail = ""
-        submission.save(update_fields=["status", "finished_at", "failure_code", "failure_detail"])
-        keep_none = profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE
-        if keep_none:
-            transaction.on_commit(lambda: recording_delete(submission_id=submission_id, publish=False))
+        fields = ["status", "finished_at", "failure_code", "failure_detail"]
+        if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
+            fields += _forget_recording(submission)
+        submission.save(update_fields=fields)
         transaction.on_commit(lambda: publish_submission_state(submission_id))
         transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
     return result
@@ -178,15 +178,31 @@ def submission_fail(*, submission_id: UUID | str, code: str, detail: str) -> Voi
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None or submission.is_finished:
             return submission
-        if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
-            transaction.on_commit(lambda: recording_delete(submission_id=submission_id, publish=False))
         submission.status = VoiceSubmission.Status.FAILED
         submission.finished_at = timezone.now()
         submission.failure_code = code[:40]
         submission.failure_detail = detail
-        submission.save(update_fields=["status", "finished_at", "failure_code", "failure_detail"])
+        fields = ["status", "finished_at", "failure_code", "failure_detail"]
+        if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
+            fields += _forget_recording(submission)
+        submission.save(update_fields=fields)
         transaction.on_commit(lambda: publish_submission_state(submission_id))
     return submission
+
+
+def _forget_recording(submission: VoiceSubmission) -> list[str]:
+    """Detach the recording inside the current transaction; the file goes once it commits.
+
+    Returns the fields to save. Deleting in the same transaction as the status change means every
+    published state already says `has_audio: false`.
+    """
+    if not submission.audio:
+        return []
+    name, storage = submission.audio.name, submission.audio.storage
+    submission.audio = ""
+    submission.audio_deleted_at = timezone.now()
+    transaction.on_commit(lambda: storage.delete(name))
+    return ["audio", "audio_deleted_at"]
 
 
 def recording_delete(*, submission_id: UUID | str, publish: bool = True) -> bool:
@@ -195,12 +211,7 @@ def recording_delete(*, submission_id: UUID | str, publish: bool = True) -> bool
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None or not submission.audio:
             return False
-        name = submission.audio.name
-        storage = submission.audio.storage
-        submission.audio = ""
-        submission.audio_deleted_at = timezone.now()
-        submission.save(update_fields=["audio", "audio_deleted_at"])
-        transaction.on_commit(lambda: storage.delete(name))
+        submission.save(update_fields=_forget_recording(submission))
         if publish:
             transaction.on_commit(lambda: publish_submission_state(submission_id))
     return True

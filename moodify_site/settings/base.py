@@ -145,7 +145,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A task that was delivered but never acknowledged (worker killed) is handed out again after
 # this many seconds; analyses take well under a second, so a minute is generous.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", default=60)}
+# Workers look for such orphaned tasks every CELERY_RESTORE_INTERVAL_S (kombu's default scans
+# only every 100 s, which would leave a user waiting that long after a worker crash).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", default=60),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL_S", default=10),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A pool process loads TensorFlow and warms the model before it reports for work (seconds).

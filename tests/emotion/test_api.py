@@ -192,3 +192,20 @@ def test_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/v1/submissions/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_unknown_api_paths_answer_json_404(api_client):
+    response = api_client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("suffix", [".webm", ".mp3", ".ogg", ".m4a"])
+def test_browser_and_common_formats_are_accepted_by_content(api_client, audio_dir, suffix):
+    from tests.audio_samples import encode, speech_wav
+
+    source = speech_wav(audio_dir / f"fmt{suffix[1:]}.wav", seconds=4.0)
+    data = encode(source, suffix)
+    response = upload(api_client, data, "recording.bin")  # the name says nothing; the bytes decide
+    assert response.status_code == 202, response.json()
+    assert response.json()["duration_s"] == pytest.approx(4.0, abs=0.15)

@@ -96,6 +96,7 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
         # Redelivery of a task whose worker died comes after this; short, so the kill test is quick.
         "CELERY_VISIBILITY_TIMEOUT_S": "5",
+        "CELERY_RESTORE_INTERVAL_S": "1",
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -32,6 +32,7 @@ def test_upload_is_analysed_by_the_worker_and_pushed_live(person_factory, celery
     assert rest["result"] == result
     # The default retention is "not at all": the recording is gone once the result is stored.
     assert rest["has_audio"] is False and rest["audio_url"] is None
+    assert pushed["has_audio"] is False  # the pushed state is the committed one
     assert ada.api("GET", submission["audio_url"]).status_code == 404
     # The same clip through the model in this process gives the same answer.
     assert predictor.predict(*_decode(speech_clip)).label == result["label"]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -58,7 +59,10 @@ class Command(BaseCommand):
             "--pool=prefork", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
         ]  # fmt: skip
         if settings.EMBEDDED_MODE:
-            worker_cmd.append("--beat")  # one process holds the schedule; production runs `celery beat`
+            # One process holds the schedule; production runs `celery beat` on its own.
+            schedule = Path(settings.PRIVATE_MEDIA_ROOT).parent / "celerybeat-schedule"
+            schedule.parent.mkdir(parents=True, exist_ok=True)
+            worker_cmd += ["--beat", f"--schedule={schedule}"]
         web_cmd = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "moodify_site.asgi:application"]
         children: list[subprocess.Popen] = []
         stopping = False
