@@ -90,22 +90,26 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
             genre__slug__in=list(excluded_genres)).values("track_id"))
     genre_ids = list(Genre.objects.filter(slug__in=list(target.genre_weights)).values_list("id", flat=True))
     rows: dict[int, dict] = {}
-    for radius in (0.15, 0.35, 1.0):
-        pools = [_near(base, target, radius, size)]
-        if genre_ids:
-            in_genres = base.filter(id__in=Track.genres.through.objects.filter(
-                genre_id__in=genre_ids).values("track_id"))
-            pools.append(_near(in_genres, target, radius, size // 2))
-        for pool in pools:
-            for row in pool:
-                rows.setdefault(row["id"], row)
+    genres: dict[int, list[str]] = {}
+
+    def add(pool: list[dict]) -> None:
+        new = [row for row in pool if row["id"] not in rows]
+        for row in new:
+            rows[row["id"]] = row
+        for track_id, slug in Track.genres.through.objects.filter(
+                track_id__in=[row["id"] for row in new]).values_list("track_id", "genre__slug"):
+            genres.setdefault(track_id, []).append(slug)
+
+    # Start with a small box around the target (an index range scan) and widen only when sparse.
+    for radius in (0.06, 0.15, 0.35, 1.0):
+        add(_near(base, target, radius, size))
+        in_mapped = sum(1 for i in rows if set(genres.get(i, ())) & set(target.genre_weights))
+        if genre_ids and in_mapped < 30:
+            # Too few tracks of the mapped genres nearby: look for them specifically.
+            add(_near(base.filter(genres__in=genre_ids), target, radius, size // 2))
         if len(rows) >= 40:
             break
     ids = [i for i in rows if i not in exclude_ids]
-    genres: dict[int, list[str]] = {}
-    for track_id, slug in Track.genres.through.objects.filter(track_id__in=ids).values_list(
-            "track_id", "genre__slug"):
-        genres.setdefault(track_id, []).append(slug)
     moods: dict[int, list[str]] = {}
     for track_id, code in TrackMoodTag.objects.filter(track_id__in=ids, rejected=False).exclude(
             source=TrackMoodTag.Source.SUGGESTED).values_list("track_id", "mood__code"):
