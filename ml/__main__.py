@@ -14,17 +14,21 @@ DEFAULT_REPORT_DIR = Path(__file__).resolve().parent / "artifacts" / "default" /
 
 
 def _train_config(args: argparse.Namespace):  # noqa: ANN202
-    from ml.augment import AugmentConfig
     from ml.train import TrainConfig
 
-    base = TrainConfig()
-    return TrainConfig(
-        label_map=args.label_map,
-        epochs=args.epochs or base.epochs,
-        augment=AugmentConfig(variants=args.augment_variants),
-        use_augmented=args.augment_variants > 0,
-        seed=args.seed,
-    )
+    base = TrainConfig().to_dict()
+    overrides = json.loads(args.config) if args.config else {}
+    model = {**base["model"], **overrides.pop("model", {})}
+    return TrainConfig.from_dict({
+        **base,
+        "label_map": args.label_map,
+        "epochs": args.epochs or base["epochs"],
+        "augment": {**base["augment"], "variants": args.augment_variants},
+        "use_augmented": args.augment_variants > 0,
+        "seed": args.seed,
+        **overrides,
+        "model": model,
+    })
 
 
 def _features(args: argparse.Namespace, config):  # noqa: ANN001, ANN202
@@ -134,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--augment-variants", type=int, default=2, help="augmented copies per clip")
         p.add_argument("--limit-speakers", type=int, default=0, help="first N speakers only")
         p.add_argument("--seed", type=int, default=1234)
+        p.add_argument("--config", help='JSON overrides of TrainConfig, e.g. \'{"mixup": 0.2}\'')
         p.add_argument("-v", "--verbose", action="store_true")
 
     p = sub.add_parser("train", help="train the final model on all data and save it")

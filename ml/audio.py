@@ -112,11 +112,16 @@ def probe_duration(path: str | os.PathLike[str]) -> float:
     )
     try:
         duration = float(proc.stdout.strip().splitlines()[0])
-    except (ValueError, IndexError) as exc:
-        raise AudioDecodeError(detail=proc.stderr.strip()[-500:]) from exc
-    if not np.isfinite(duration) or duration <= 0:
-        raise AudioDecodeError(detail=f"ffprobe duration {duration!r}")
-    return duration
+    except (ValueError, IndexError):
+        duration = float("nan")
+    if np.isfinite(duration) and duration > 0:
+        return duration
+    if proc.returncode != 0:
+        raise AudioDecodeError(detail=proc.stderr.strip()[-500:])
+    # Browser MediaRecorder WebM is written as a stream: no duration in the header ("N/A").
+    # Decoding is the only way to know; the cap keeps it bounded.
+    y, sr = _read_ffmpeg(p, MAX_DURATION_S * 10)
+    return len(y) / sr
 
 
 def prepare_speech(

@@ -77,3 +77,81 @@ def build_card(fs: FeatureSet, config: TrainConfig, *, cv_report: dict | None,
         "limitations": LIMITATIONS,
         "licence": LICENCE,
     }
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def render_markdown(card: dict) -> str:
+    """MODEL_CARD.md from the JSON card, so the two never disagree."""
+    lines = [f"# Model card: {card['name']}", "", f"Version: `{card['version']}`", ""]
+    lines += ["## Intended use", "",
+              "Estimate the emotion in a few seconds of a user's speech to choose music. Labels: "
+              + ", ".join(card["labels"] or []) + ". Not for any decision about a person.", ""]  # fmt: skip
+    lines += ["## Licence", "", card["licence"], ""]
+    d = card["data"]
+    lines += ["## Data", "", f"{d['clips']} clips, {d['speakers']} speakers: "
+              + ", ".join(f"{k} ({v['clips']} clips, {v['speakers']} speakers)"
+                          for k, v in d["corpora"].items()) + ".", ""]  # fmt: skip
+    lines += ["## Model", "", card["architecture"] + ".", ""]
+    ev = card.get("evaluation_speaker_independent")
+    if ev:
+        lines += ["## Evaluation (quoted): " + ev["protocol"], "",
+                  "| part | clips | accuracy | UAR |", "|---|---|---|---|",
+                  f"| overall | {ev['overall']['n']} | {_pct(ev['overall']['accuracy'])} | "
+                  f"{_pct(ev['overall']['uar'])} |"]  # fmt: skip
+        for c, m in ev["per_corpus"].items():
+            lines.append(f"| {c} | {m['n']} | {_pct(m['accuracy'])} | {_pct(m['uar'])} |")
+        lines += ["", "Per class (all corpora):", "", "| class | precision | recall | F1 |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for lab, m in ev["per_class"].items():
+            lines.append(f"| {lab} | {_pct(m['precision'])} | {_pct(m['recall'])} | {_pct(m['f1'])} |")
+        lines += ["", "Folds (test speakers, accuracy): " + "; ".join(
+            f"{f['fold'] + 1}: {', '.join(f['test_speakers'])} -> {_pct(f['accuracy'])}"
+            for f in ev["folds"]) + ".", "",
+            f"Best fold (reported as the reference systems do; it says little because each fold "
+            f"has different speakers): fold {ev['best_fold']['fold'] + 1}, "
+            f"{_pct(ev['best_fold']['accuracy'])}. The shipped model is trained on all data.", ""]  # fmt: skip
+        cal = ev.get("calibration")
+        if cal:
+            lines += ["## Calibration", "",
+                      f"Temperature scaling fitted on the out-of-fold logits: T = "
+                      f"{cal['temperature']:.3f}. Expected calibration error (15 bins): "
+                      f"{cal['ece_before']:.3f} before, {cal['ece_after_crossfitted']:.3f} after "
+                      "(cross-fitted: each fold scaled with a temperature fitted on the others).",
+                      ""]  # fmt: skip
+    rnd = card.get("evaluation_random_split_not_speaker_independent")
+    if rnd:
+        lines += ["## Not speaker-independent (for comparison with the reference systems only)",
+                  "", f"{rnd['protocol']}: overall accuracy {_pct(rnd['overall']['accuracy'])}, "
+                  + ", ".join(f"{c} {_pct(m['accuracy'])}" for c, m in rnd["per_corpus"].items())
+                  + ". The same voices are in training and test, so this overstates accuracy on "
+                  "new users.", ""]  # fmt: skip
+    base = card.get("baseline_svm_speaker_independent")
+    if base:
+        lines += ["## Baseline", "", "SVM on per-clip mean/std of the same features, SMOTE in "
+                  f"training folds, same speaker-grouped folds: overall {_pct(base['overall_accuracy'])}"
+                  f" accuracy, UAR {_pct(base['overall_uar'])}, RAVDESS "
+                  f"{_pct(base.get('ravdess_accuracy'))}, TESS {_pct(base.get('tess_accuracy'))}.",
+                  ""]  # fmt: skip
+    variants = card.get("variants_tried")
+    if variants:
+        lines += ["## Variants tried (speaker-independent 5-fold CV)", "",
+                  "| variant | overall acc | UAR | RAVDESS acc | TESS acc | note |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for v in variants:
+            lines.append(f"| {v['name']} | {_pct(v.get('accuracy'))} | {_pct(v.get('uar'))} | "
+                         f"{_pct(v.get('ravdess_accuracy'))} | {_pct(v.get('tess_accuracy'))} | "
+                         f"{v.get('note', '')} |")  # fmt: skip
+        lines.append("")
+    tr = card["training"]
+    secs = tr["seconds"]
+    lines += ["## Training", "",
+              f"Final model: all clips plus augmented copies, {tr['config']['epochs']} epochs "
+              f"(fixed budget, cosine schedule; no early stopping on test speakers). Time on this "
+              f"machine (2 CPU cores): features {secs['features']:.0f} s (cached after the first "
+              f"run), fit {secs['fit']:.0f} s, total {secs['total']:.0f} s.", "",
+              "Retrain: see `ml/README.md`.", ""]  # fmt: skip
+    lines += ["## Limitations", ""] + [f"- {x}" for x in card["limitations"]] + [""]
+    return "\n".join(lines)

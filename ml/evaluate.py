@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ PROTOCOLS = {
 }
 
 
-def metrics(logits: np.ndarray, targets: np.ndarray, labels: tuple[str, ...]) -> dict[str, object]:
+def metrics(logits: np.ndarray, targets: np.ndarray, labels: tuple[str, ...]) -> dict[str, Any]:
     """Accuracy, UAR, per-class precision/recall/F1 and the confusion matrix."""
     from sklearn.metrics import balanced_accuracy_score, confusion_matrix, precision_recall_fscore_support
 
@@ -43,7 +44,7 @@ def metrics(logits: np.ndarray, targets: np.ndarray, labels: tuple[str, ...]) ->
 
 
 def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "speaker",
-                   n_splits: int = 5, verbose: int = 1) -> dict[str, object]:
+                   n_splits: int = 5, verbose: int = 1) -> dict[str, Any]:
     """Out-of-fold logits for every clip, per-fold histories and all metrics for one protocol."""
     label_map = LABEL_MAPS[config.label_map]
     clips = fs.clips
@@ -55,7 +56,8 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
              else random_folds(sub, targets[usable], n_splits, config.seed))  # fmt: skip
     oof = np.full((len(clips), len(label_map.labels)), np.nan, np.float32)
     fold_of = np.full(len(clips), -1)
-    histories, fold_summaries = [], []
+    histories: list[dict[str, Any]] = []
+    fold_summaries: list[dict[str, Any]] = []
     t0 = time.time()
     for k, (tr, va) in enumerate(folds):
         tr_clips, va_clips = usable[tr], usable[va]
@@ -85,7 +87,7 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
     temperature = fit_temperature(z, y)
     probs_raw = softmax(z)
     corpora = np.array([clips[i].corpus for i in done])
-    report: dict[str, object] = {
+    report: dict[str, Any] = {
         "protocol": protocol,
         "protocol_description": PROTOCOLS[protocol],
         "labels": list(label_map.labels),
@@ -109,7 +111,7 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
     return report
 
 
-def write_report(report: dict[str, object], out_dir: Path) -> Path:
+def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     """``report-<protocol>.json`` plus confusion-matrix, learning-curve and reliability PNGs."""
     import matplotlib
 
@@ -118,8 +120,8 @@ def write_report(report: dict[str, object], out_dir: Path) -> Path:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     proto = str(report["protocol"])
-    labels = list(report["labels"])  # type: ignore[call-overload]
-    blocks = {"overall": report["overall"], **report["per_corpus"]}  # type: ignore[dict-item]
+    labels = list(report["labels"])
+    blocks = {"overall": report["overall"], **report["per_corpus"]}
     fig, axes = plt.subplots(1, len(blocks), figsize=(5.2 * len(blocks), 4.6))
     for ax, (name, m) in zip(np.atleast_1d(axes), blocks.items(), strict=True):
         cm = np.array(m["confusion_matrix"], dtype=float)
@@ -141,7 +143,7 @@ def write_report(report: dict[str, object], out_dir: Path) -> Path:
 
     hist = report["histories"]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for k, h in enumerate(hist):  # type: ignore[arg-type]
+    for k, h in enumerate(hist):
         a1.plot(h["accuracy"], color=f"C{k}", label=f"fold {k + 1} train")
         a1.plot(h.get("val_accuracy", []), color=f"C{k}", ls="--", label=f"fold {k + 1} test")
         a2.plot(h["loss"], color=f"C{k}")
@@ -158,12 +160,12 @@ def write_report(report: dict[str, object], out_dir: Path) -> Path:
     cal = report["calibration"]
     fig, ax = plt.subplots(figsize=(4, 4))
     for key, lab in (("reliability_before", "before"), ("reliability_after", "after (T fitted)")):
-        r = cal[key]  # type: ignore[index]
+        r = cal[key]
         ax.plot(r["confidence"], r["accuracy"], marker="o", label=lab)
     ax.plot([0, 1], [0, 1], color="grey", ls=":")
     ax.set_xlabel("confidence")
     ax.set_ylabel("accuracy")
-    ax.set_title(f"ECE {cal['ece_before']:.3f} -> {cal['ece_after_crossfitted']:.3f}", fontsize=9)  # type: ignore[index]
+    ax.set_title(f"ECE {cal['ece_before']:.3f} -> {cal['ece_after_crossfitted']:.3f}", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out_dir / f"reliability-{proto}.png", dpi=90)
@@ -175,14 +177,14 @@ def write_report(report: dict[str, object], out_dir: Path) -> Path:
     return path
 
 
-def summary_line(report: dict[str, object]) -> str:
+def summary_line(report: dict[str, Any]) -> str:
     pc = report["per_corpus"]
-    parts = [f"{report['protocol']}: overall acc {report['overall']['accuracy']:.3f} "  # type: ignore[index]
-             f"UAR {report['overall']['uar']:.3f}"]  # type: ignore[index]
-    parts += [f"{c} acc {m['accuracy']:.3f} UAR {m['uar']:.3f}" for c, m in pc.items()]  # type: ignore[union-attr]
+    parts = [f"{report['protocol']}: overall acc {report['overall']['accuracy']:.3f} "
+             f"UAR {report['overall']['uar']:.3f}"]
+    parts += [f"{c} acc {m['accuracy']:.3f} UAR {m['uar']:.3f}" for c, m in pc.items()]
     cal = report["calibration"]
-    parts.append(f"ECE {cal['ece_before']:.3f}->{cal['ece_after_crossfitted']:.3f} "  # type: ignore[index]
-                 f"T={cal['temperature']:.2f}")  # type: ignore[index]
+    parts.append(f"ECE {cal['ece_before']:.3f}->{cal['ece_after_crossfitted']:.3f} "
+                 f"T={cal['temperature']:.2f}")
     return "; ".join(parts)
 
 

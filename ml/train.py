@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -33,6 +34,7 @@ class TrainConfig:
     weight_decay: float = 1e-4
     label_smoothing: float = 0.05
     class_weights: bool = True
+    mixup: float = 0.0  # Beta(a, a) mixing of example pairs within a batch; 0 = off
     use_augmented: bool = True
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -44,10 +46,11 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> TrainConfig:
         d = dict(d)
-        aug = AugmentConfig(**{**d.pop("augment", {}), })  # type: ignore[arg-type]
-        if isinstance(aug.snr_db, list):
-            aug = AugmentConfig(**{**asdict(aug), "snr_db": tuple(aug.snr_db)})
-        model = ModelConfig.from_dict(d.pop("model", {}))  # type: ignore[arg-type]
+        aug_d: dict[str, Any] = dict(d.pop("augment", None) or {})  # type: ignore[call-overload]
+        if "snr_db" in aug_d:
+            aug_d["snr_db"] = tuple(aug_d["snr_db"])
+        aug = AugmentConfig(**aug_d)
+        model = ModelConfig.from_dict(d.pop("model", None) or {})  # type: ignore[arg-type]
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         return cls(**known, augment=aug, model=model)  # type: ignore[arg-type]
 
@@ -125,8 +128,9 @@ class _EpochSampler:
     drawn afresh each epoch (as on-the-fly augmentation would, at a third of the cost)."""
 
     def __init__(self, fs: FeatureSet, groups: list[np.ndarray], y: np.ndarray,
-                 weights: np.ndarray, batch_size: int, window: int, seed: int) -> None:
-        self.fs, self.groups, self.y, self.w = fs, groups, y, weights
+                 weights: np.ndarray, batch_size: int, window: int, seed: int,
+                 mixup: float = 0.0) -> None:
+        self.fs, self.groups, self.y, self.w, self.mixup = fs, groups, y, weights, mixup
         self.batch_size, self.window, self.seed = batch_size, window, seed
         self.epoch = 0
         self._shuffle()
@@ -144,7 +148,15 @@ class _EpochSampler:
         sel = self.order[b * self.batch_size : (b + 1) * self.batch_size]
         xs, ms = zip(*(_crop(self.fs.item(int(self.pick[i])), self.window, rng) for i in sel),
                      strict=True)  # fmt: skip
-        return (np.stack(xs), np.stack(ms)), self.y[sel], self.w[sel]
+        x, m, y, w = np.stack(xs), np.stack(ms), self.y[sel], self.w[sel]
+        if self.mixup > 0:
+            lam = rng.beta(self.mixup, self.mixup, size=len(sel)).astype(np.float32)
+            lam = np.maximum(lam, 1 - lam)  # the first clip dominates; its mask is kept
+            perm = rng.permutation(len(sel))
+            x = lam[:, None, None] * x + (1 - lam[:, None, None]) * x[perm] * m[:, :, None]
+            y = lam[:, None] * y + (1 - lam[:, None]) * y[perm]
+            w = lam * w + (1 - lam) * w[perm]
+        return (x, m), y, w
 
     def next_epoch(self) -> None:
         self.epoch += 1
@@ -202,11 +214,12 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
     mean, var = normaliser_stats(fs, originals)
     mcfg = ModelConfig.from_dict({**config.model.to_dict(), "n_classes": n_classes})
     model = build_model(mcfg, mean, var)
-    data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed)
+    data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed,
+                         config.mixup)
     steps = len(data) * config.epochs
-    warm = len(data) * config.warmup_epochs
+    warm = min(len(data) * config.warmup_epochs, steps // 4)
     schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate / 10, steps - warm, alpha=0.01,
+        config.learning_rate / 10, max(steps - warm, 1), alpha=0.01,
         warmup_target=config.learning_rate, warmup_steps=warm,
     )
     model.compile(
@@ -222,15 +235,18 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
     # roughly doubled the step time on 2 shared cores.
     epochs = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not verbose)
     for _ in epochs:
-        model.reset_metrics()
-        logs: dict[str, float] = {}
+        # train_on_batch resets metrics on every call: average the per-batch values ourselves.
+        sums, seen = np.zeros(2), 0
         for b in range(len(data)):
             (x, m), yb, wb = data[b]
             logs = model.train_on_batch([x, m], yb, sample_weight=wb, return_dict=True)
+            sums += len(yb) * np.array([float(logs["loss"]), float(logs["accuracy"])])
+            seen += len(yb)
         data.next_epoch()
-        history["loss"].append(float(logs["loss"]))
-        history["accuracy"].append(float(logs["accuracy"]))
-        post = {"loss": f"{logs['loss']:.3f}", "acc": f"{logs['accuracy']:.3f}"}
+        loss, acc = sums / max(seen, 1)
+        history["loss"].append(float(loss))
+        history["accuracy"].append(float(acc))
+        post = {"loss": f"{loss:.3f}", "acc": f"{acc:.3f}"}
         if curve is not None:
             curve.update(model)
             post["held_out_acc"] = f"{curve.curves['val_accuracy'][-1]:.3f}"
@@ -277,5 +293,10 @@ def save_model(model, out_dir: Path, *, config: TrainConfig, mean: np.ndarray,  
         "train": config.to_dict(),
     }
     (out_dir / "config.json").write_text(json.dumps(cfg, indent=2))
-    (out_dir / "model_card.json").write_text(json.dumps({**card, "version": version}, indent=2))
+    full_card = {**card, "version": version}
+    (out_dir / "model_card.json").write_text(json.dumps(full_card, indent=2))
+    if card.get("name"):
+        from ml.card import render_markdown
+
+        (out_dir / "MODEL_CARD.md").write_text(render_markdown(full_card))
     return version

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import subprocess
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -35,6 +37,18 @@ def test_every_upload_format_decodes_to_the_same_speech(ext: str, speech_formats
     env = lambda a: np.sqrt(np.convolve(a[:n] ** 2, np.ones(800) / 800, mode="valid"))  # noqa: E731
     assert np.corrcoef(env(y), env(speech_16k))[0, 1] > 0.8
     assert abs(probe_duration(speech_formats[ext]) - len(speech_16k) / SAMPLE_RATE) < 0.15
+
+
+def test_streamed_browser_webm_without_duration_header(speech_wav: Path, tmp_path: Path,
+                                                       speech_16k: np.ndarray) -> None:
+    # MediaRecorder writes WebM as a stream: the header has no duration.
+    path = tmp_path / "mediarecorder.webm"
+    with path.open("wb") as f:
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(speech_wav), "-c:a", "libopus",
+                        "-f", "webm", "pipe:1"], stdout=f, check=True)  # fmt: skip
+    assert abs(probe_duration(path) - len(speech_16k) / SAMPLE_RATE) < 0.1
+    y, _ = load_audio(path)
+    assert abs(len(y) - len(speech_16k)) < 0.1 * SAMPLE_RATE
 
 
 def test_bytes_input_decodes_like_the_file(speech_formats: dict[str, Path]) -> None:
