@@ -9,8 +9,11 @@ const emotions = readJsonScript("emotions-data", []);
 const emotion = emotionLookup(emotions);
 const $ = (id) => document.getElementById(id);
 
-const SLOW_AFTER_MS = 45000;
-const GIVE_UP_AFTER_MS = 180000;
+// How long before the page says the wait is unusual, and when it stops waiting and says so
+// instead of spinning forever. (Overridable through window.moodifyTiming, for browser tests.)
+const { slowAfterMs: SLOW_AFTER_MS, giveUpAfterMs: GIVE_UP_AFTER_MS } = {
+  slowAfterMs: 45000, giveUpAfterMs: 180000, ...(window.moodifyTiming || {}),
+};
 
 let finished = false;
 let socket = null;
