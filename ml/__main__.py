@@ -1,0 +1,171 @@
+"""Command line: ``python -m ml train|evaluate|predict|info`` (see ``python -m ml -h``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+DEFAULT_REPORT_DIR = Path(__file__).resolve().parent / "artifacts" / "default" / "evaluation"
+
+
+def _train_config(args: argparse.Namespace):  # noqa: ANN202
+    from ml.train import TrainConfig
+
+    base = TrainConfig().to_dict()
+    overrides = json.loads(args.config) if args.config else {}
+    model = {**base["model"], **overrides.pop("model", {})}
+    return TrainConfig.from_dict({
+        **base,
+        "label_map": args.label_map,
+        "epochs": args.epochs or base["epochs"],
+        "augment": {**base["augment"], "variants": args.augment_variants},
+        "use_augmented": args.augment_variants > 0,
+        "seed": args.seed,
+        **overrides,
+        "model": model,
+    })
+
+
+def _features(args: argparse.Namespace, config):  # noqa: ANN001, ANN202
+    from ml.cache import compute_features
+    from ml.datasets import discover
+
+    clips = discover(args.data, corpora=args.corpus or None)
+    if args.limit_speakers:
+        keep = sorted({c.speaker for c in clips})[: args.limit_speakers]
+        clips = [c for c in clips if c.speaker in keep]
+    print(f"{len(clips)} clips, {len({c.speaker for c in clips})} speakers from {args.data or 'default data dir'}",
+          file=sys.stderr)  # fmt: skip
+    return compute_features(clips, config.augment)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ml.evaluate import baseline_svm, cross_validate, summary_line, write_report
+    from ml.train import configure_threads
+
+    configure_threads()
+    config = _train_config(args)
+    fs = _features(args, config)
+    out = Path(args.out)
+    if args.baseline:
+        base = baseline_svm(fs, config.label_map)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "baseline-svm.json").write_text(json.dumps(base, indent=2))
+        print("baseline SVM (speaker-independent):", json.dumps(base))
+    protocols = ["speaker", "random"] if args.protocol == "both" else [args.protocol]
+    for proto in protocols:
+        report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0)
+        path = write_report(report, out)
+        print(summary_line(report))
+        print(f"report: {path}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ml.card import build_card
+    from ml.train import configure_threads, fit, save_model
+
+    configure_threads()
+    t0 = time.time()
+    config = _train_config(args)
+    fs = _features(args, config)
+    t_feat = time.time() - t0
+    import numpy as np
+
+    from ml.datasets import LABEL_MAPS
+    from ml.train import targets_for
+
+    targets = targets_for(fs.clips, LABEL_MAPS[config.label_map])
+    items = np.arange(len(fs.variant)) if config.use_augmented else np.flatnonzero(fs.variant == 0)
+    model, history, (mean, var) = fit(fs, items, targets, config, verbose=2 if args.verbose else 0)
+    temperature, cv = 1.0, None
+    report_path = Path(args.calibration or DEFAULT_REPORT_DIR / "report-speaker.json")
+    if report_path.exists():
+        cv = json.loads(report_path.read_text())
+        temperature = float(cv["calibration"]["temperature"])
+    total = time.time() - t0
+    card = build_card(fs, config, cv_report=cv, report_dir=report_path.parent,
+                      train_seconds={"features": t_feat, "fit": history["train_seconds"][0],
+                                     "total": total})  # fmt: skip
+    version = save_model(model, Path(args.out), config=config, mean=mean, var=var,
+                         temperature=temperature, card=card)  # fmt: skip
+    print(f"saved {version} to {args.out} in {total:.0f} s (temperature {temperature:.3f})")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from ml.errors import AudioError
+    from ml.predictor import EmotionPredictor
+
+    predictor = EmotionPredictor.load(args.model)
+    status = 0
+    for f in args.files:
+        try:
+            p = predictor.predict_file(f)
+        except AudioError as exc:
+            print(f"{f}: {exc.user_message} ({exc.code})", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        print(json.dumps({"file": f, "emotion": p.label, "confidence": round(p.confidence, 4),
+                          "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}}),
+              flush=True)  # fmt: skip
+    return status
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from ml.predictor import DEFAULT_MODEL_DIR
+
+    d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
+    print(json.dumps(json.loads((d / "model_card.json").read_text()), indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", default=None, help="data dir (default $MOODIFY_DATA_DIR or ../shared/data)")
+        p.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
+        p.add_argument("--label-map", default="default7", choices=["default7", "mood4", "cremad6"])
+        p.add_argument("--epochs", type=int, default=0, help="epochs (default: TrainConfig)")
+        p.add_argument("--augment-variants", type=int, default=2, help="augmented copies per clip")
+        p.add_argument("--limit-speakers", type=int, default=0, help="first N speakers only")
+        p.add_argument("--seed", type=int, default=1234)
+        p.add_argument("--config", help='JSON overrides of TrainConfig, e.g. \'{"mixup": 0.2}\'')
+        p.add_argument("-v", "--verbose", action="store_true")
+
+    p = sub.add_parser("train", help="train the final model on all data and save it")
+    data_args(p)
+    p.add_argument("--out", default=str(DEFAULT_REPORT_DIR.parent))
+    p.add_argument("--calibration", help="CV report JSON whose temperature to use")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("evaluate", help="cross-validate and write JSON + PNG reports")
+    data_args(p)
+    p.add_argument("--protocol", choices=["speaker", "random", "both"], default="speaker")
+    p.add_argument("--baseline", action="store_true", help="also run the SVM baseline")
+    p.add_argument("--out", default=str(DEFAULT_REPORT_DIR))
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("predict", help="predict emotions of audio files, one JSON line each")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("info", help="print the model card JSON")
+    p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.set_defaults(func=cmd_info)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

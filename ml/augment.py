@@ -1,0 +1,62 @@
+"""Waveform augmentation for training folds only: pitch shift, time stretch, speed, noise.
+
+Each augmented variant is a deterministic function of (clip id, variant index), so cached variants
+are reproducible; the fold builder in :mod:`ml.train` decides which variants a fold may use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml.audio import SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    variants: int = 2
+    pitch_semitones: float = 2.0
+    stretch: float = 0.12
+    speed: float = 0.08
+    snr_db: tuple[float, float] = (12.0, 30.0)
+    p_pitch: float = 0.6
+    p_stretch: float = 0.5
+    p_speed: float = 0.3
+    p_noise: float = 0.6
+
+
+def variant_seed(clip_id: str, variant: int) -> int:
+    digest = hashlib.sha256(f"{clip_id}#{variant}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def augment(y: np.ndarray, seed: int, config: AugmentConfig = AugmentConfig()) -> np.ndarray:
+    """Return an augmented copy of a prepared (trimmed, normalised) 16-kHz waveform."""
+    import librosa
+
+    rng = np.random.default_rng(seed)
+    out = y.astype(np.float32, copy=True)
+    if rng.random() < config.p_pitch:
+        steps = float(rng.uniform(-config.pitch_semitones, config.pitch_semitones))
+        out = librosa.effects.pitch_shift(out, sr=SAMPLE_RATE, n_steps=steps, res_type="soxr_hq")
+    if rng.random() < config.p_stretch:
+        rate = float(rng.uniform(1 - config.stretch, 1 + config.stretch))
+        out = librosa.effects.time_stretch(out, rate=rate)
+    if rng.random() < config.p_speed:
+        # Speed perturbation (pitch and tempo together), as in Kaldi recipes: a cheap resample.
+        factor = float(rng.uniform(1 - config.speed, 1 + config.speed))
+        out = librosa.resample(out, orig_sr=SAMPLE_RATE, target_sr=int(SAMPLE_RATE / factor),
+                               res_type="soxr_hq")  # fmt: skip
+    if rng.random() < config.p_noise:
+        snr = float(rng.uniform(*config.snr_db))
+        noise = rng.standard_normal(len(out)).astype(np.float32)
+        if rng.random() < 0.5:
+            # Pink-ish noise (integrated white noise, high-passed) resembles room/fan noise.
+            noise = np.cumsum(noise)
+            noise -= np.convolve(noise, np.ones(64) / 64, mode="same")
+        sig = float(np.sqrt(np.mean(out**2)) + 1e-8)
+        noise *= sig / (float(np.sqrt(np.mean(noise**2))) + 1e-8) / (10 ** (snr / 20))
+        out = out + noise
+    return np.clip(out, -1.0, 1.0).astype(np.float32, copy=False)

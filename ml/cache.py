@@ -1,0 +1,98 @@
+"""On-disk feature cache: every clip's features (original + augmented variants) computed once.
+
+Keyed by the feature/augmentation settings and the clips' paths, sizes and mtimes, so a retrain
+with the same data and settings loads arrays instead of decoding 4,000 files again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ml.audio import load_speech
+from ml.augment import AugmentConfig, augment, variant_seed
+from ml.datasets import Clip
+from ml.errors import AudioError
+from ml.features import FeatureConfig, extract_features
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class FeatureSet:
+    """Features for a list of clips. ``variant`` 0 is the clip itself, 1.. its augmented copies."""
+
+    clips: list[Clip]
+    clip_index: np.ndarray  # (n_items,) index into ``clips``
+    variant: np.ndarray  # (n_items,)
+    offsets: np.ndarray  # (n_items + 1,) row offsets into ``frames``
+    frames: np.ndarray  # (total_frames, n_features) float16
+
+    def item(self, i: int) -> np.ndarray:
+        return self.frames[self.offsets[i] : self.offsets[i + 1]].astype(np.float32)
+
+    def items_of(self, clip_ids: np.ndarray, *, augmented: bool) -> np.ndarray:
+        """Item indices whose clip is in ``clip_ids`` (original only, or with augmented copies)."""
+        sel = np.isin(self.clip_index, clip_ids)
+        if not augmented:
+            sel &= self.variant == 0
+        return np.flatnonzero(sel)
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("MOODIFY_FEATURE_CACHE")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / ".feature-cache"
+
+
+def _key(clips: list[Clip], aug: AugmentConfig) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps([CACHE_VERSION, asdict(FeatureConfig()), asdict(aug)]).encode())
+    for c in clips:
+        st = c.path.stat()
+        h.update(f"{c.path}|{st.st_size}|{st.st_mtime_ns}|{c.emotion}|{c.speaker}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
+                     cache_dir: Path | None = None, progress: bool = True) -> FeatureSet:
+    """Load from cache, or decode, prepare, augment and featurise every clip (with a progress bar)."""
+    from tqdm import tqdm
+
+    cache_dir = cache_dir or default_cache_dir()
+    path = cache_dir / f"features-{_key(clips, aug)}.npz"
+    if path.exists():
+        z = np.load(path)
+        return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"])
+    chunks: list[np.ndarray] = []
+    clip_index: list[int] = []
+    variant: list[int] = []
+    skipped = 0
+    for ci, clip in enumerate(tqdm(clips, desc="features", unit="clip", disable=not progress)):
+        try:
+            speech = load_speech(clip.path)
+        except AudioError:
+            skipped += 1  # an unusable training file is skipped, not fatal
+            continue
+        for v in range(aug.variants + 1):
+            y = speech.waveform if v == 0 else augment(
+                speech.waveform, variant_seed(clip.clip_id, v), aug
+            )
+            chunks.append(extract_features(y).astype(np.float16))
+            clip_index.append(ci)
+            variant.append(v)
+    if skipped:
+        print(f"skipped {skipped} unreadable clips")
+    offsets = np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int64)
+    fs = FeatureSet(clips, np.array(clip_index), np.array(variant), offsets,
+                    np.concatenate(chunks, axis=0))  # fmt: skip
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, clip_index=fs.clip_index, variant=fs.variant, offsets=fs.offsets,
+             frames=fs.frames)  # fmt: skip
+    tmp.replace(path)
+    return fs

@@ -1,0 +1,157 @@
+"""Model card (JSON) assembled from the data, the training config and the evaluation reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ml.cache import FeatureSet
+from ml.train import TrainConfig
+
+LICENCE = (
+    "Trained on RAVDESS (CC BY-NC-SA 4.0) and TESS (CC BY-NC-ND 4.0): the bundled model is for "
+    "non-commercial use only. For commercial use, retrain on licensed data with "
+    "`python -m ml evaluate --data DIR && python -m ml train --data DIR --out DIR`."
+)
+LIMITATIONS = [
+    "Acted, not spontaneous, emotional speech: real users express emotion less intensely.",
+    "English only; 22 speakers (20 RAVDESS actors, 2 TESS actresses), North-American accents.",
+    "TESS is 70% of the clips but only 2 speakers, so overall figures lean on two voices; "
+    "the RAVDESS figures (20 speakers) are the better estimate for new voices.",
+    "Studio-quality recordings; browser microphones, noise and compression lower accuracy.",
+    "Calm is merged into neutral and pleasant surprise into surprised.",
+    "An emotion estimate from a few seconds of voice is a guess, not a diagnosis.",
+]
+
+
+def _brief(report: dict | None) -> dict | None:
+    if not report:
+        return None
+    out = {
+        "protocol": report["protocol_description"],
+        "overall": {k: report["overall"][k] for k in ("n", "accuracy", "uar")},
+        "per_corpus": {c: {k: m[k] for k in ("n", "accuracy", "uar")}
+                       for c, m in report["per_corpus"].items()},  # fmt: skip
+        "per_class": report["overall"]["per_class"],
+        "folds": report["folds"],
+        "best_fold": report["best_fold"],
+    }
+    if "calibration" in report:
+        cal = report["calibration"]
+        out["calibration"] = {k: cal[k] for k in ("temperature", "ece_before", "ece_after_crossfitted")}
+    return out
+
+
+def build_card(fs: FeatureSet, config: TrainConfig, *, cv_report: dict | None,
+               report_dir: Path, train_seconds: dict[str, float]) -> dict[str, object]:
+    def load(name: str) -> dict | None:
+        p = report_dir / name
+        return json.loads(p.read_text()) if p.exists() else None
+
+    clips = fs.clips
+    corpora: dict[str, dict[str, int]] = {}
+    for c in clips:
+        d = corpora.setdefault(c.corpus, {"clips": 0, "speakers": 0})
+        d["clips"] += 1
+    for corpus in corpora:
+        corpora[corpus]["speakers"] = len({c.speaker for c in clips if c.corpus == corpus})
+    return {
+        "name": "Moodify speech emotion recognition (Conv1D + attentive pooling)",
+        "labels": list(cv_report["labels"]) if cv_report else None,
+        "label_map": config.label_map,
+        "inputs": "any wav/flac/ogg/opus/mp3/webm/mp4 recording, 0.5-60 s of speech; decoded to "
+                  "16 kHz mono, silence-trimmed, RMS-normalised",
+        "architecture": "176 per-frame features (log-mel 64, MFCC 40 + deltas, chroma, contrast, "
+                        "tonnetz, ZCR, RMS, centroid, bandwidth, rolloff, pitch) from one STFT "
+                        "(512/256 at 16 kHz) -> 3 Conv1D blocks -> attentive mean/std pooling -> "
+                        "dense -> softmax with temperature",
+        "data": {"corpora": corpora, "clips": len(clips),
+                 "speakers": len({c.speaker for c in clips})},  # fmt: skip
+        "evaluation_speaker_independent": _brief(cv_report),
+        "evaluation_random_split_not_speaker_independent": _brief(load("report-random.json")),
+        "baseline_svm_speaker_independent": load("baseline-svm.json"),
+        "variants_tried": load("variants.json"),
+        "training": {"config": config.to_dict(), "seconds": train_seconds,
+                     "note": "final model trained on all clips (+ augmented copies) for the "
+                             "fixed epoch budget that cross-validation used"},  # fmt: skip
+        "limitations": LIMITATIONS,
+        "licence": LICENCE,
+    }
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def render_markdown(card: dict) -> str:
+    """MODEL_CARD.md from the JSON card, so the two never disagree."""
+    lines = [f"# Model card: {card['name']}", "", f"Version: `{card['version']}`", ""]
+    lines += ["## Intended use", "",
+              "Estimate the emotion in a few seconds of a user's speech to choose music. Labels: "
+              + ", ".join(card["labels"] or []) + ". Not for any decision about a person.", ""]  # fmt: skip
+    lines += ["## Licence", "", card["licence"], ""]
+    d = card["data"]
+    lines += ["## Data", "", f"{d['clips']} clips, {d['speakers']} speakers: "
+              + ", ".join(f"{k} ({v['clips']} clips, {v['speakers']} speakers)"
+                          for k, v in d["corpora"].items()) + ".", ""]  # fmt: skip
+    lines += ["## Model", "", card["architecture"] + ".", ""]
+    ev = card.get("evaluation_speaker_independent")
+    if ev:
+        lines += ["## Evaluation (quoted): " + ev["protocol"], "",
+                  "| part | clips | accuracy | UAR |", "|---|---|---|---|",
+                  f"| overall | {ev['overall']['n']} | {_pct(ev['overall']['accuracy'])} | "
+                  f"{_pct(ev['overall']['uar'])} |"]  # fmt: skip
+        for c, m in ev["per_corpus"].items():
+            lines.append(f"| {c} | {m['n']} | {_pct(m['accuracy'])} | {_pct(m['uar'])} |")
+        lines += ["", "Per class (all corpora):", "", "| class | precision | recall | F1 |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for lab, m in ev["per_class"].items():
+            lines.append(f"| {lab} | {_pct(m['precision'])} | {_pct(m['recall'])} | {_pct(m['f1'])} |")
+        lines += ["", "Folds (test speakers, accuracy): " + "; ".join(
+            f"{f['fold'] + 1}: {', '.join(f['test_speakers'])} -> {_pct(f['accuracy'])}"
+            for f in ev["folds"]) + ".", "",
+            f"Best fold (reported as the reference systems do; it says little because each fold "
+            f"has different speakers): fold {ev['best_fold']['fold'] + 1}, "
+            f"{_pct(ev['best_fold']['accuracy'])}. The shipped model is trained on all data.", ""]  # fmt: skip
+        cal = ev.get("calibration")
+        if cal:
+            lines += ["## Calibration", "",
+                      f"Temperature scaling fitted on the out-of-fold logits: T = "
+                      f"{cal['temperature']:.3f}. Expected calibration error (15 bins): "
+                      f"{cal['ece_before']:.3f} before, {cal['ece_after_crossfitted']:.3f} after "
+                      "(cross-fitted: each fold scaled with a temperature fitted on the others).",
+                      ""]  # fmt: skip
+    rnd = card.get("evaluation_random_split_not_speaker_independent")
+    if rnd:
+        lines += ["## Not speaker-independent (for comparison with the reference systems only)",
+                  "", f"{rnd['protocol']}: overall accuracy {_pct(rnd['overall']['accuracy'])}, "
+                  + ", ".join(f"{c} {_pct(m['accuracy'])}" for c, m in rnd["per_corpus"].items())
+                  + ". The same voices are in training and test, so this overstates accuracy on "
+                  "new users.", ""]  # fmt: skip
+    base = card.get("baseline_svm_speaker_independent")
+    if base:
+        lines += ["## Baseline", "", "SVM on per-clip mean/std of the same features, SMOTE in "
+                  f"training folds, same speaker-grouped folds: overall {_pct(base['overall_accuracy'])}"
+                  f" accuracy, UAR {_pct(base['overall_uar'])}, RAVDESS "
+                  f"{_pct(base.get('ravdess_accuracy'))}, TESS {_pct(base.get('tess_accuracy'))}.",
+                  ""]  # fmt: skip
+    variants = card.get("variants_tried")
+    if variants:
+        lines += ["## Variants tried (speaker-independent 5-fold CV)", "",
+                  "| variant | overall acc | UAR | RAVDESS acc | TESS acc | note |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        for v in variants:
+            lines.append(f"| {v['name']} | {_pct(v.get('accuracy'))} | {_pct(v.get('uar'))} | "
+                         f"{_pct(v.get('ravdess_accuracy'))} | {_pct(v.get('tess_accuracy'))} | "
+                         f"{v.get('note', '')} |")  # fmt: skip
+        lines.append("")
+    tr = card["training"]
+    secs = tr["seconds"]
+    lines += ["## Training", "",
+              f"Final model: all clips plus augmented copies, {tr['config']['epochs']} epochs "
+              f"(fixed budget, cosine schedule; no early stopping on test speakers). Time on this "
+              f"machine (2 CPU cores): features {secs['features']:.0f} s (cached after the first "
+              f"run), fit {secs['fit']:.0f} s, total {secs['total']:.0f} s.", "",
+              "Retrain: see `ml/README.md`.", ""]  # fmt: skip
+    lines += ["## Limitations", ""] + [f"- {x}" for x in card["limitations"]] + [""]
+    return "\n".join(lines)

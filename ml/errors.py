@@ -1,0 +1,72 @@
+"""Typed audio errors that the API turns into 4xx JSON: ``{"error": code, "detail": user_message}``."""
+
+from __future__ import annotations
+
+
+class AudioError(Exception):
+    """Base class: a recording we cannot turn into a prediction, with a sentence the user can act on."""
+
+    code: str = "invalid_audio"
+    http_status: int = 400
+    default_message: str = "We could not use this recording. Please record again."
+
+    def __init__(self, user_message: str | None = None, *, detail: str | None = None) -> None:
+        self.user_message = user_message or self.default_message
+        # `detail` is for logs (decoder stderr, measured values); never shown to users.
+        self.detail = detail
+        super().__init__(self.user_message)
+
+    def __str__(self) -> str:
+        return self.user_message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error": self.code, "detail": self.user_message}
+
+
+class InvalidAudioError(AudioError):
+    code = "invalid_audio"
+    default_message = "This recording contains invalid audio samples. Please record again."
+
+
+class EmptyAudioError(InvalidAudioError):
+    code = "empty_file"
+    default_message = "The uploaded file is empty. Please record again and upload the recording."
+
+
+class AudioDecodeError(AudioError):
+    code = "undecodable_audio"
+    http_status = 415
+    default_message = (
+        "We could not read this file as audio. Please upload a WAV, FLAC, MP3, OGG/Opus, "
+        "WebM or MP4/AAC recording."
+    )
+
+
+class NoSpeechError(AudioError):
+    code = "no_speech"
+    default_message = (
+        "We could not hear any speech in this recording. "
+        "Please record again closer to the microphone."
+    )
+
+
+class AudioTooShortError(AudioError):
+    code = "too_short"
+    default_message = "The recording has too little speech. Please speak for at least a second."
+
+
+class AudioTooLongError(AudioError):
+    code = "too_long"
+    http_status = 413
+    default_message = "The recording is too long. Please keep it under 60 seconds."
+
+
+__all__ = [
+    "AudioError",
+    "AudioDecodeError",
+    "AudioTooLongError",
+    "AudioTooShortError",
+    "EmptyAudioError",
+    "InvalidAudioError",
+    "NoSpeechError",
+]

@@ -1,0 +1,218 @@
+"""Evaluation: speaker-independent grouped 5-fold CV (the quoted number) and, for comparison only,
+the reference systems' stratified random 5-fold (not speaker-independent). Writes JSON + PNGs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.cache import FeatureSet
+from ml.calibration import expected_calibration_error, fit_temperature, reliability, softmax
+from ml.datasets import LABEL_MAPS
+from ml.train import TrainConfig, fit, fold_items, predict_logits, random_folds, speaker_folds, targets_for
+
+PROTOCOLS = {
+    "speaker": "speaker-independent grouped 5-fold (GroupKFold by speaker)",
+    "random": "stratified random 5-fold -- NOT speaker-independent (same voices in train and test)",
+}
+
+
+def metrics(logits: np.ndarray, targets: np.ndarray, labels: tuple[str, ...]) -> dict[str, Any]:
+    """Accuracy, UAR, per-class precision/recall/F1 and the confusion matrix."""
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+    pred = logits.argmax(axis=1)
+    present = np.unique(targets)
+    p, r, f, s = precision_recall_fscore_support(targets, pred, labels=np.arange(len(labels)),
+                                                 zero_division=0)  # fmt: skip
+    return {
+        "n": int(len(targets)),
+        "accuracy": float((pred == targets).mean()),
+        # UAR over the classes present: a corpus without some class is not penalised for it.
+        "uar": float(balanced_accuracy_score(targets, pred)) if len(present) > 1 else float("nan"),
+        "per_class": {
+            lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                  "support": int(s[i])}
+            for i, lab in enumerate(labels)
+        },  # fmt: skip
+        "confusion_matrix": confusion_matrix(targets, pred, labels=np.arange(len(labels))).tolist(),
+    }
+
+
+def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "speaker",
+                   n_splits: int = 5, verbose: int = 1) -> dict[str, Any]:
+    """Out-of-fold logits for every clip, per-fold histories and all metrics for one protocol."""
+    label_map = LABEL_MAPS[config.label_map]
+    clips = fs.clips
+    targets = targets_for(clips, label_map)
+    usable = np.array(sorted(set(fs.clip_index[fs.variant == 0].tolist())))
+    usable = usable[targets[usable] >= 0]
+    sub = [clips[i] for i in usable]
+    folds = (speaker_folds(sub, n_splits) if protocol == "speaker"
+             else random_folds(sub, targets[usable], n_splits, config.seed))  # fmt: skip
+    oof = np.full((len(clips), len(label_map.labels)), np.nan, np.float32)
+    fold_of = np.full(len(clips), -1)
+    histories: list[dict[str, Any]] = []
+    fold_summaries: list[dict[str, Any]] = []
+    t0 = time.time()
+    for k, (tr, va) in enumerate(folds):
+        tr_clips, va_clips = usable[tr], usable[va]
+        train_items, val_items = fold_items(fs, tr_clips, va_clips, use_augmented=config.use_augmented)
+        print(f"fold {k + 1}/{n_splits}: {len(tr_clips)} train clips ({len(train_items)} items), "
+              f"{len(va_clips)} test clips", flush=True)  # fmt: skip
+        model, history, _ = fit(fs, train_items, targets, config, val_items=val_items,
+                                verbose=verbose)  # fmt: skip
+        logits = predict_logits(model, fs, val_items)
+        va_of_items = fs.clip_index[val_items]
+        oof[va_of_items] = logits
+        fold_of[va_of_items] = k
+        acc = float((logits.argmax(1) == targets[va_of_items]).mean())
+        speakers = sorted({clips[i].speaker for i in va_clips})
+        fold_summaries.append({"fold": k, "test_speakers": speakers, "accuracy": acc,
+                               "n_test": int(len(va_clips))})  # fmt: skip
+        histories.append(history)
+        print(f"fold {k + 1}: accuracy {acc:.3f} on {speakers}", flush=True)
+    done = usable
+    y, z, fold = targets[done], oof[done], fold_of[done]
+    # Cross-fitted temperature: each fold's probabilities are scaled by a temperature fitted on
+    # the other folds, so the reported "after" ECE is measured on data the fit never saw.
+    probs_cal = np.zeros_like(z)
+    for k in range(n_splits):
+        te = fold == k
+        probs_cal[te] = softmax(z[te], fit_temperature(z[~te], y[~te]))
+    temperature = fit_temperature(z, y)
+    probs_raw = softmax(z)
+    corpora = np.array([clips[i].corpus for i in done])
+    report: dict[str, Any] = {
+        "protocol": protocol,
+        "protocol_description": PROTOCOLS[protocol],
+        "labels": list(label_map.labels),
+        "overall": metrics(z, y, label_map.labels),
+        "per_corpus": {c: metrics(z[corpora == c], y[corpora == c], label_map.labels)
+                       for c in sorted(set(corpora))},  # fmt: skip
+        "folds": fold_summaries,
+        "best_fold": max(fold_summaries, key=lambda f: f["accuracy"]),
+        "calibration": {
+            "temperature": temperature,
+            "ece_before": expected_calibration_error(probs_raw, y),
+            "ece_after_crossfitted": expected_calibration_error(probs_cal, y),
+            "reliability_before": reliability(probs_raw, y),
+            "reliability_after": reliability(probs_cal, y),
+        },
+        "histories": histories,
+        "train_config": config.to_dict(),
+        "seconds": time.time() - t0,
+    }
+    report["_oof"] = {"logits": z, "targets": y, "corpora": corpora}
+    return report
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> Path:
+    """``report-<protocol>.json`` plus confusion-matrix, learning-curve and reliability PNGs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proto = str(report["protocol"])
+    labels = list(report["labels"])
+    blocks = {"overall": report["overall"], **report["per_corpus"]}
+    fig, axes = plt.subplots(1, len(blocks), figsize=(5.2 * len(blocks), 4.6))
+    for ax, (name, m) in zip(np.atleast_1d(axes), blocks.items(), strict=True):
+        cm = np.array(m["confusion_matrix"], dtype=float)
+        norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+        ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+        for i in range(len(labels)):
+            for j in range(len(labels)):
+                if cm[i, j]:
+                    ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=7,
+                            color="white" if norm[i, j] > 0.5 else "black")  # fmt: skip
+        ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(labels)), labels, fontsize=8)
+        ax.set_title(f"{name}: acc {m['accuracy']:.3f}, UAR {m['uar']:.3f}", fontsize=9)
+        ax.set_xlabel("predicted")
+    fig.suptitle(PROTOCOLS[proto], fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out_dir / f"confusion-{proto}.png", dpi=90)
+    plt.close(fig)
+
+    hist = report["histories"]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for k, h in enumerate(hist):
+        a1.plot(h["accuracy"], color=f"C{k}", label=f"fold {k + 1} train")
+        a1.plot(h.get("val_accuracy", []), color=f"C{k}", ls="--", label=f"fold {k + 1} test")
+        a2.plot(h["loss"], color=f"C{k}")
+        a2.plot(h.get("val_loss", []), color=f"C{k}", ls="--")
+    a1.set_title("accuracy (solid: train, dashed: held-out)", fontsize=9)
+    a2.set_title("loss", fontsize=9)
+    a1.legend(fontsize=6, ncol=2)
+    for a in (a1, a2):
+        a.set_xlabel("epoch")
+    fig.tight_layout()
+    fig.savefig(out_dir / f"curves-{proto}.png", dpi=90)
+    plt.close(fig)
+
+    cal = report["calibration"]
+    fig, ax = plt.subplots(figsize=(4, 4))
+    for key, lab in (("reliability_before", "before"), ("reliability_after", "after (T fitted)")):
+        r = cal[key]
+        ax.plot(r["confidence"], r["accuracy"], marker="o", label=lab)
+    ax.plot([0, 1], [0, 1], color="grey", ls=":")
+    ax.set_xlabel("confidence")
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"ECE {cal['ece_before']:.3f} -> {cal['ece_after_crossfitted']:.3f}", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out_dir / f"reliability-{proto}.png", dpi=90)
+    plt.close(fig)
+
+    public = {k: v for k, v in report.items() if not k.startswith("_")}
+    path = out_dir / f"report-{proto}.json"
+    path.write_text(json.dumps(public, indent=2))
+    return path
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    pc = report["per_corpus"]
+    parts = [f"{report['protocol']}: overall acc {report['overall']['accuracy']:.3f} "
+             f"UAR {report['overall']['uar']:.3f}"]
+    parts += [f"{c} acc {m['accuracy']:.3f} UAR {m['uar']:.3f}" for c, m in pc.items()]
+    cal = report["calibration"]
+    parts.append(f"ECE {cal['ece_before']:.3f}->{cal['ece_after_crossfitted']:.3f} "
+                 f"T={cal['temperature']:.2f}")
+    return "; ".join(parts)
+
+
+def baseline_svm(fs: FeatureSet, label_map: str = "default7", n_splits: int = 5) -> dict[str, float]:
+    """Reference point: SVM on per-clip mean/std of the same features, SMOTE inside each
+    training fold (imbalanced-learn pipeline), speaker-grouped folds."""
+    from imblearn.over_sampling import SMOTE
+    from imblearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    lm = LABEL_MAPS[label_map]
+    targets = targets_for(fs.clips, lm)
+    items = np.flatnonzero((fs.variant == 0) & (targets[fs.clip_index] >= 0))
+    x = np.stack([np.concatenate([f.mean(0), f.std(0)]) for f in (fs.item(int(i)) for i in items)])
+    ci = fs.clip_index[items]
+    y = targets[ci]
+    folds = speaker_folds([fs.clips[i] for i in ci], n_splits)
+    pred = np.zeros_like(y)
+    for tr, va in folds:
+        clf = make_pipeline(StandardScaler(), SMOTE(random_state=0), SVC(C=10, gamma="scale"))
+        clf.fit(x[tr], y[tr])
+        pred[va] = clf.predict(x[va])
+    corp = np.array([fs.clips[i].corpus for i in ci])
+    from sklearn.metrics import balanced_accuracy_score
+
+    out = {"overall_accuracy": float((pred == y).mean()),
+           "overall_uar": float(balanced_accuracy_score(y, pred))}  # fmt: skip
+    for c in sorted(set(corp)):
+        out[f"{c}_accuracy"] = float((pred[corp == c] == y[corp == c]).mean())
+    return out

@@ -1,0 +1,143 @@
+"""Keras model: Conv1D blocks over per-frame features, masked attentive-statistics pooling, dense head.
+
+Weights are saved as ``.weights.h5`` and the graph is rebuilt from :class:`ModelConfig` in code,
+so loading never deserialises arbitrary Python from a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ml.features import N_FEATURES, WINDOW_FRAMES
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    n_features: int = N_FEATURES
+    window_frames: int = WINDOW_FRAMES
+    n_classes: int = 7
+    filters: tuple[int, ...] = (64, 128, 128)
+    kernels: tuple[int, ...] = (5, 5, 3)
+    pools: tuple[int, ...] = (2, 2, 1)
+    conv_dropout: float = 0.2
+    dense_units: int = 128
+    dense_dropout: float = 0.4
+    attention_units: int = 64
+    spec_time_masks: int = 2
+    spec_time_width: int = 20
+    spec_feature_masks: int = 2
+    spec_feature_width: int = 12
+    input_noise: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> ModelConfig:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        for k in ("filters", "kernels", "pools"):
+            if k in known:
+                known[k] = tuple(known[k])  # type: ignore[arg-type]
+        return cls(**known)  # type: ignore[arg-type]
+
+
+def build_model(config: ModelConfig, mean: np.ndarray | None = None,
+                variance: np.ndarray | None = None):  # noqa: ANN201 - keras.Model
+    """Inputs ``features (B, T, F)`` and ``mask (B, T)``; output: class logits (softmax is applied
+    after temperature scaling, so the model itself stays uncalibrated)."""
+    import keras
+    from keras import layers
+
+    mean = np.zeros(config.n_features, np.float32) if mean is None else mean
+    variance = np.ones(config.n_features, np.float32) if variance is None else variance
+    x_in = keras.Input((config.window_frames, config.n_features), name="features")
+    m_in = keras.Input((config.window_frames,), name="mask")
+    m = layers.Reshape((config.window_frames, 1))(m_in)
+    x = layers.Normalization(mean=mean, variance=variance, name="standardise")(x_in)
+    # Padding frames must look like "no information" (0 = training mean) after standardising.
+    x = layers.Multiply()([x, m])
+    x = SpecAugment(config, name="spec_augment")(x)
+    if config.input_noise:
+        x = layers.GaussianNoise(config.input_noise)(x)
+    for i, (f, k, p) in enumerate(zip(config.filters, config.kernels, config.pools, strict=True)):
+        x = layers.Conv1D(f, k, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = layers.BatchNormalization(name=f"bn{i}")(x)
+        x = layers.Activation("relu")(x)
+        if p > 1:
+            x = layers.MaxPooling1D(p, padding="same")(x)
+            m = layers.MaxPooling1D(p, padding="same")(m)
+        x = layers.Dropout(config.conv_dropout)(x)
+    x = AttentiveStatsPooling(config.attention_units, name="attention_pool")([x, m])
+    x = layers.Dense(config.dense_units, activation="relu", name="dense")(x)
+    x = layers.Dropout(config.dense_dropout)(x)
+    logits = layers.Dense(config.n_classes, name="logits")(x)
+    return keras.Model([x_in, m_in], logits, name="moodify_ser")
+
+
+def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not import TensorFlow
+    import keras
+    from keras import ops
+
+    class _SpecAugment(keras.layers.Layer):
+        """SpecAugment-style time and feature masking, active only while training."""
+
+        def __init__(self, config: ModelConfig, **kwargs: object) -> None:
+            super().__init__(**kwargs)
+            self.cfg = config
+
+        def _mask(self, x, axis: int, n: int, width: int):  # noqa: ANN001, ANN202
+            shape = ops.shape(x)
+            size = shape[axis]
+            pos = ops.arange(size, dtype="float32")
+            keep = ops.ones_like(x)
+            for _ in range(n):
+                w = keras.random.uniform((shape[0], 1), 0, width + 1)
+                start = keras.random.uniform((shape[0], 1)) * ops.maximum(
+                    ops.cast(size, "float32") - w, 1.0
+                )
+                hit = ops.logical_and(pos[None, :] >= start, pos[None, :] < start + ops.floor(w))
+                hit = ops.cast(hit, "float32")
+                hit = hit[:, :, None] if axis == 1 else hit[:, None, :]
+                keep = keep * (1.0 - hit)
+            return x * keep
+
+        def call(self, x, training=None):  # noqa: ANN001, ANN201
+            if not training:
+                return x
+            x = self._mask(x, 1, self.cfg.spec_time_masks, self.cfg.spec_time_width)
+            return self._mask(x, 2, self.cfg.spec_feature_masks, self.cfg.spec_feature_width)
+
+    class _AttentiveStatsPooling(keras.layers.Layer):
+        """Attention-weighted mean and standard deviation over the real (unmasked) frames."""
+
+        def __init__(self, units: int, **kwargs: object) -> None:
+            super().__init__(**kwargs)
+            self.hidden = keras.layers.Dense(units, activation="tanh")
+            self.score = keras.layers.Dense(1)
+
+        def build(self, input_shape):  # noqa: ANN001, ANN201
+            h_shape = input_shape[0]
+            self.hidden.build(h_shape)
+            self.score.build((*h_shape[:-1], self.hidden.units))
+
+        def call(self, inputs):  # noqa: ANN001, ANN201
+            h, m = inputs
+            e = self.score(self.hidden(h))
+            e = e + (1.0 - m) * -1e9
+            a = ops.softmax(e, axis=1)
+            mean = ops.sum(a * h, axis=1)
+            var = ops.sum(a * ops.square(h), axis=1) - ops.square(mean)
+            return ops.concatenate([mean, ops.sqrt(ops.maximum(var, 1e-6))], axis=-1)
+
+    return _SpecAugment, _AttentiveStatsPooling
+
+
+def SpecAugment(config: ModelConfig, **kwargs: object):  # noqa: ANN201, N802
+    return _layers()[0](config, **kwargs)
+
+
+def AttentiveStatsPooling(units: int, **kwargs: object):  # noqa: ANN201, N802
+    return _layers()[1](units, **kwargs)

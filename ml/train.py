@@ -1,0 +1,302 @@
+"""Training: speaker-grouped folds, batches with augmentation on training folds only, fit, save.
+
+Augmented copies are selected per fold *after* the split (``fold_items``), so a clip's augmented
+variants can never sit in its own validation fold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from ml.augment import AugmentConfig
+from ml.cache import FeatureSet
+from ml.datasets import LABEL_MAPS, Clip, LabelMap
+from ml.features import FeatureConfig, windows
+from ml.model import ModelConfig, build_model
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    label_map: str = "default7"
+    epochs: int = 25
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    warmup_epochs: int = 1
+    weight_decay: float = 1e-4
+    label_smoothing: float = 0.05
+    class_weights: bool = True
+    mixup: float = 0.0  # Beta(a, a) mixing of example pairs within a batch; 0 = off
+    use_augmented: bool = True
+    seed: int = 1234
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> TrainConfig:
+        d = dict(d)
+        aug_d: dict[str, Any] = dict(d.pop("augment", None) or {})  # type: ignore[call-overload]
+        if "snr_db" in aug_d:
+            aug_d["snr_db"] = tuple(aug_d["snr_db"])
+        aug = AugmentConfig(**aug_d)
+        model = ModelConfig.from_dict(d.pop("model", None) or {})  # type: ignore[arg-type]
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known, augment=aug, model=model)  # type: ignore[arg-type]
+
+
+def configure_threads(n: int | None = None) -> None:
+    """Pin TensorFlow's thread pools (must run before TF executes anything)."""
+    import tensorflow as tf
+
+    n = n or int(os.environ.get("MOODIFY_TF_THREADS", "0")) or os.cpu_count() or 1
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # TF already initialised in this process; keep its pools
+
+
+def targets_for(clips: list[Clip], label_map: LabelMap) -> np.ndarray:
+    """Target index per clip, -1 for emotions the label map drops."""
+    return np.array([-1 if (t := label_map.target(c.emotion)) is None else t for c in clips])
+
+
+def speaker_folds(clips: list[Clip], n_splits: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
+    """GroupKFold by speaker: no speaker is ever on both sides of a fold."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.array([c.speaker for c in clips])
+    idx = np.arange(len(clips))
+    return [(tr, va) for tr, va in GroupKFold(n_splits=n_splits).split(idx, groups=groups)]
+
+
+def random_folds(clips: list[Clip], labels: np.ndarray, n_splits: int = 5,
+                 seed: int = 1234) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified random split as the reference systems use -- NOT speaker-independent."""
+    from sklearn.model_selection import StratifiedKFold
+
+    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return list(skf.split(np.arange(len(clips)), labels))
+
+
+def fold_items(fs: FeatureSet, train_clips: np.ndarray, val_clips: np.ndarray,
+               *, use_augmented: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Feature items for a fold: training clips with their augmented copies; validation originals."""
+    overlap = np.intersect1d(train_clips, val_clips)
+    if overlap.size:
+        raise ValueError(f"{overlap.size} clips on both sides of the split")
+    return (fs.items_of(train_clips, augmented=use_augmented),
+            fs.items_of(val_clips, augmented=False))  # fmt: skip
+
+
+def normaliser_stats(fs: FeatureSet, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean/variance over the training items' frames (originals only)."""
+    rows = np.concatenate([np.arange(fs.offsets[i], fs.offsets[i + 1]) for i in items])
+    x = fs.frames[rows].astype(np.float64)
+    return x.mean(axis=0).astype(np.float32), np.maximum(x.var(axis=0), 1e-6).astype(np.float32)
+
+
+def _crop(feats: np.ndarray, window: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Random time shift: a random window of long clips, a random offset for short ones."""
+    t, f = feats.shape
+    x = np.zeros((window, f), np.float32)
+    m = np.zeros(window, np.float32)
+    if t >= window:
+        s = int(rng.integers(0, t - window + 1))
+        x[:] = feats[s : s + window]
+        m[:] = 1.0
+    else:
+        s = int(rng.integers(0, window - t + 1))
+        x[s : s + t] = feats
+        m[s : s + t] = 1.0
+    return x, m
+
+
+class _EpochSampler:
+    """One example per training clip per epoch: the original or one of its augmented copies,
+    drawn afresh each epoch (as on-the-fly augmentation would, at a third of the cost)."""
+
+    def __init__(self, fs: FeatureSet, groups: list[np.ndarray], y: np.ndarray,
+                 weights: np.ndarray, batch_size: int, window: int, seed: int,
+                 mixup: float = 0.0) -> None:
+        self.fs, self.groups, self.y, self.w, self.mixup = fs, groups, y, weights, mixup
+        self.batch_size, self.window, self.seed = batch_size, window, seed
+        self.epoch = 0
+        self._shuffle()
+
+    def _shuffle(self) -> None:
+        rng = np.random.default_rng((self.seed, self.epoch))
+        self.order = rng.permutation(len(self.groups))
+        self.pick = np.array([g[rng.integers(len(g))] for g in self.groups])
+
+    def __len__(self) -> int:
+        return int(np.ceil(len(self.groups) / self.batch_size))
+
+    def __getitem__(self, b: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+        rng = np.random.default_rng((self.seed, self.epoch, b))
+        sel = self.order[b * self.batch_size : (b + 1) * self.batch_size]
+        xs, ms = zip(*(_crop(self.fs.item(int(self.pick[i])), self.window, rng) for i in sel),
+                     strict=True)  # fmt: skip
+        x, m, y, w = np.stack(xs), np.stack(ms), self.y[sel], self.w[sel]
+        if self.mixup > 0:
+            lam = rng.beta(self.mixup, self.mixup, size=len(sel)).astype(np.float32)
+            lam = np.maximum(lam, 1 - lam)  # the first clip dominates; its mask is kept
+            perm = rng.permutation(len(sel))
+            x = lam[:, None, None] * x + (1 - lam[:, None, None]) * x[perm] * m[:, :, None]
+            y = lam[:, None] * y + (1 - lam[:, None]) * y[perm]
+            w = lam * w + (1 - lam) * w[perm]
+        return (x, m), y, w
+
+    def next_epoch(self) -> None:
+        self.epoch += 1
+        self._shuffle()
+
+
+def clip_windows(feats: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    return windows(feats, window, window // 2)
+
+
+def predict_logits(model, fs: FeatureSet, items: np.ndarray, batch: int = 256) -> np.ndarray:  # noqa: ANN001
+    """Clip-level logits: windows of each item through the model, averaged per clip."""
+    xs, ms, owner = [], [], []
+    window = int(model.inputs[0].shape[1])
+    for k, i in enumerate(items):
+        x, m = clip_windows(fs.item(int(i)), window)
+        xs.append(x)
+        ms.append(m)
+        owner.extend([k] * len(x))
+    x_all, m_all, own = np.concatenate(xs), np.concatenate(ms), np.array(owner)
+    out = np.concatenate([
+        np.asarray(model([x_all[s : s + batch], m_all[s : s + batch]], training=False))
+        for s in range(0, len(x_all), batch)
+    ])  # fmt: skip
+    logits = np.zeros((len(items), out.shape[1]), np.float32)
+    np.add.at(logits, own, out)
+    return logits / np.bincount(own, minlength=len(items))[:, None]
+
+
+def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: TrainConfig,
+        *, val_items: np.ndarray | None = None, verbose: int = 1):  # noqa: ANN201
+    """Train one model on ``train_items``; returns ``(model, history dict, (mean, var))``.
+
+    A fixed epoch budget with cosine decay, no early stopping: stopping on the validation fold
+    would tune on the speakers we then quote the score for.
+    """
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
+    n_classes = len(LABEL_MAPS[config.label_map].labels)
+    clip_of = fs.clip_index[train_items]
+    train_items, clip_of = train_items[targets[clip_of] >= 0], clip_of[targets[clip_of] >= 0]
+    order = np.argsort(clip_of, kind="stable")
+    uniq, starts = np.unique(clip_of[order], return_index=True)
+    groups = np.split(train_items[order], starts[1:])
+    clip_targets = targets[uniq]
+    y = keras.utils.to_categorical(clip_targets, n_classes).astype(np.float32)
+    if config.class_weights:
+        counts = np.bincount(clip_targets, minlength=n_classes).astype(np.float64)
+        cw = counts.sum() / (n_classes * np.maximum(counts, 1))
+        w = cw[clip_targets].astype(np.float32)
+    else:
+        w = np.ones(len(clip_targets), np.float32)
+    originals = train_items[fs.variant[train_items] == 0]
+    mean, var = normaliser_stats(fs, originals)
+    mcfg = ModelConfig.from_dict({**config.model.to_dict(), "n_classes": n_classes})
+    model = build_model(mcfg, mean, var)
+    data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed,
+                         config.mixup)
+    steps = len(data) * config.epochs
+    warm = min(len(data) * config.warmup_epochs, steps // 4)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        config.learning_rate / 10, max(steps - warm, 1), alpha=0.01,
+        warmup_target=config.learning_rate, warmup_steps=warm,
+    )
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True,
+                                                  label_smoothing=config.label_smoothing),
+        metrics=["accuracy"],
+    )  # fmt: skip
+    curve = _ValidationCurve(fs, val_items, targets) if val_items is not None else None
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+    t0 = time.time()
+    # A plain loop over train_on_batch: keras' fit() machinery (tf.data from a Python generator)
+    # roughly doubled the step time on 2 shared cores.
+    epochs = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not verbose)
+    for _ in epochs:
+        # train_on_batch resets metrics on every call: average the per-batch values ourselves.
+        sums, seen = np.zeros(2), 0
+        for b in range(len(data)):
+            (x, m), yb, wb = data[b]
+            logs = model.train_on_batch([x, m], yb, sample_weight=wb, return_dict=True)
+            sums += len(yb) * np.array([float(logs["loss"]), float(logs["accuracy"])])
+            seen += len(yb)
+        data.next_epoch()
+        loss, acc = sums / max(seen, 1)
+        history["loss"].append(float(loss))
+        history["accuracy"].append(float(acc))
+        post = {"loss": f"{loss:.3f}", "acc": f"{acc:.3f}"}
+        if curve is not None:
+            curve.update(model)
+            post["held_out_acc"] = f"{curve.curves['val_accuracy'][-1]:.3f}"
+        epochs.set_postfix(post)
+    if curve is not None:
+        history.update(curve.curves)
+    history["train_seconds"] = [time.time() - t0]
+    return model, history, (mean, var)
+
+
+class _ValidationCurve:
+    """Per-epoch loss/accuracy on held-out speakers, for the learning-curve plots only."""
+
+    def __init__(self, fs: FeatureSet, items: np.ndarray, targets: np.ndarray) -> None:
+        t = targets[fs.clip_index[items]]
+        self.fs, self.items, self.t = fs, items[t >= 0], t[t >= 0]
+        self.curves: dict[str, list[float]] = {"val_loss": [], "val_accuracy": []}
+
+    def update(self, model) -> None:  # noqa: ANN001
+        logits = predict_logits(model, self.fs, self.items)
+        z = logits - logits.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        self.curves["val_loss"].append(float(-logp[np.arange(len(self.t)), self.t].mean()))
+        self.curves["val_accuracy"].append(float((logits.argmax(1) == self.t).mean()))
+
+
+def save_model(model, out_dir: Path, *, config: TrainConfig, mean: np.ndarray,  # noqa: ANN001
+               var: np.ndarray, temperature: float, card: dict[str, object]) -> str:
+    """Write weights, normaliser, config and the JSON model card; returns the version string."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = out_dir / "model.weights.h5"
+    model.save_weights(weights)
+    np.savez(out_dir / "normaliser.npz", mean=mean, var=var)
+    label_map = LABEL_MAPS[config.label_map]
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:8]
+    version = f"ser-cnn-{label_map.name}-{time.strftime('%Y%m%d')}-{digest}"
+    cfg = {
+        "version": version,
+        "labels": list(label_map.labels),
+        "label_map": label_map.to_dict(),
+        "temperature": float(temperature),
+        "features": asdict(FeatureConfig()),
+        "model": {**config.model.to_dict(), "n_classes": len(label_map.labels)},
+        "train": config.to_dict(),
+    }
+    (out_dir / "config.json").write_text(json.dumps(cfg, indent=2))
+    full_card = {**card, "version": version}
+    (out_dir / "model_card.json").write_text(json.dumps(full_card, indent=2))
+    if card.get("name"):
+        from ml.card import render_markdown
+
+        (out_dir / "MODEL_CARD.md").write_text(render_markdown(full_card))
+    return version

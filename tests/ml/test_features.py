@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ml.audio import SAMPLE_RATE, load_speech
+from ml.features import FEATURE_NAMES, HOP, N_FEATURES, WINDOW_FRAMES, extract_features, windows
+from tests.ml.conftest import data_dir, needs_data
+
+
+def test_shape_and_finiteness(speech_wav: Path) -> None:
+    s = load_speech(speech_wav)
+    f = extract_features(s.waveform)
+    assert f.shape == (1 + len(s.waveform) // HOP, N_FEATURES) == (f.shape[0], len(FEATURE_NAMES))
+    assert f.dtype == np.float32 and np.isfinite(f).all()
+    # speech is voiced most of the time: the pitch track must find it
+    assert f[:, FEATURE_NAMES.index("voicing")].mean() > 0.3
+
+
+def test_deterministic(speech_wav: Path) -> None:
+    y = load_speech(speech_wav).waveform
+    np.testing.assert_array_equal(extract_features(y), extract_features(y.copy()))
+
+
+def test_features_react_to_the_signal() -> None:
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    low = extract_features((0.1 * np.sin(2 * np.pi * 150 * t)).astype(np.float32))
+    high = extract_features((0.1 * np.sin(2 * np.pi * 300 * t)).astype(np.float32))
+    pitch = FEATURE_NAMES.index("log_pitch")
+    # one octave apart -> log2 pitch differs by ~1
+    assert np.median(high[:, pitch]) - np.median(low[:, pitch]) == pytest.approx(1.0, abs=0.15)
+
+
+def test_wrong_rate_is_refused() -> None:
+    with pytest.raises(ValueError):
+        extract_features(np.zeros(22050, np.float32), 22050)
+
+
+def test_windows_pad_short_and_cover_long_clips() -> None:
+    f = np.ones((50, N_FEATURES), np.float32)
+    x, m = windows(f)
+    assert x.shape == (1, WINDOW_FRAMES, N_FEATURES) and m.sum() == 50 and x[0, 50:].sum() == 0
+    long = np.arange(500, dtype=np.float32)[:, None] * np.ones((1, N_FEATURES), np.float32)
+    x, m = windows(long)
+    assert m.all() and x[0, 0, 0] == 0 and x[-1, -1, 0] == 499  # every frame is in some window
+
+
+@needs_data
+def test_training_cache_equals_serving_features(tmp_path: Path) -> None:
+    """Training/serving skew: the cached features of a clip are exactly what inference computes."""
+    from ml.augment import AugmentConfig
+    from ml.cache import compute_features
+    from ml.datasets import discover
+
+    clips = discover(data_dir())[:2] + discover(data_dir(), corpora=["tess"])[:1]
+    fs = compute_features(clips, AugmentConfig(variants=1), cache_dir=tmp_path, progress=False)
+    for i, clip in enumerate(clips):
+        k = int(np.flatnonzero((fs.clip_index == i) & (fs.variant == 0))[0])
+        served = extract_features(load_speech(clip.path).waveform)
+        np.testing.assert_allclose(fs.item(k), served, rtol=2e-3, atol=0.05)  # float16 cache
+        aug = int(np.flatnonzero((fs.clip_index == i) & (fs.variant == 1))[0])
+        assert not np.allclose(fs.item(aug)[: len(served)].mean(0), served.mean(0))
