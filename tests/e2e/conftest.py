@@ -47,7 +47,7 @@ class LiveSite:
 
 
 @pytest.fixture(scope="session")
-def collected_static(stack_env) -> None:
+def collected_static(stack_env) -> None:  # noqa: F811 (fixture)
     """Daphne serves static files through WhiteNoise from STATIC_ROOT (DEBUG is off in tests)."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=stack_env, check=True
@@ -55,7 +55,7 @@ def collected_static(stack_env) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_site(collected_static, web_server, celery_worker) -> LiveSite:
+def live_site(collected_static, web_server, celery_worker) -> LiveSite:  # noqa: F811 (fixtures)
     """The same Daphne and Celery worker the integration tests use: one model load per session."""
     return LiveSite(url=web_server)
 
