@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 # One Daphne and one Celery worker per test session, shared with the integration tests.
-from tests.integration.conftest import celery_worker, log_dir, stack_env, web_server  # noqa: F401
+from tests.integration.conftest import (  # noqa: F401
+    celery_worker,
+    log_dir,
+    stack_env,
+    web_server,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -33,12 +38,6 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.e2e)
 
 
 @dataclass

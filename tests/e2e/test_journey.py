@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import PASSWORD, sign_in, sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 
 def test_full_journey(browser, new_page, shots):

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 
 def test_denied_microphone_explains_how_to_fix_it(browser_without_permission, new_page, shots):

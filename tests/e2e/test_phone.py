@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import no_horizontal_scroll, sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 375, "height": 740, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
