@@ -54,6 +54,14 @@ def test_phone_layout_upload_pick_and_history(browser, new_page, shots, speech_w
     assert no_horizontal_scroll(page)
     shots(page, "phone-history")
 
+    # Delete one session: asked first, then gone from the list and from the charts.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("li.session").first.get_by_role("button", name=re.compile("^Delete the session")).click()
+    expect(page.locator("li.session")).to_have_count(1)
+    expect(page.locator("#range-summary")).to_contain_text("1 mood between")
+    page.reload()
+    expect(page.locator("li.session")).to_have_count(1)
+
     page.goto("/settings/")
     assert no_horizontal_scroll(page)
     shots(page, "phone-settings")
