@@ -30,6 +30,9 @@ class ModelConfig:
     spec_feature_masks: int = 2
     spec_feature_width: int = 12
     input_noise: float = 0.0
+    # Cepstral mean normalisation per utterance on the first `utterance_cmn` feature columns
+    # (log-mel + MFCC = 104): removes microphone/channel colouring, keeps pitch and energy.
+    utterance_cmn: int = 0
     extra: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
@@ -59,6 +62,8 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     x = layers.Normalization(mean=mean, variance=variance, name="standardise")(x_in)
     # Padding frames must look like "no information" (0 = training mean) after standardising.
     x = layers.Multiply()([x, m])
+    if config.utterance_cmn:
+        x = UtteranceCMN(config.utterance_cmn, name="utterance_cmn")([x, m])
     x = SpecAugment(config, name="spec_augment")(x)
     if config.input_noise:
         x = layers.GaussianNoise(config.input_noise)(x)
@@ -132,7 +137,21 @@ def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not i
             var = ops.sum(a * ops.square(h), axis=1) - ops.square(mean)
             return ops.concatenate([mean, ops.sqrt(ops.maximum(var, 1e-6))], axis=-1)
 
-    return _SpecAugment, _AttentiveStatsPooling
+    class _UtteranceCMN(keras.layers.Layer):
+        """Subtract each utterance's mean (over real frames) from the first ``n`` features."""
+
+        def __init__(self, n: int, **kwargs: object) -> None:
+            super().__init__(**kwargs)
+            self.n = n
+
+        def call(self, inputs):  # noqa: ANN001, ANN201
+            x, m = inputs
+            mean = ops.sum(x * m, axis=1, keepdims=True) / ops.maximum(
+                ops.sum(m, axis=1, keepdims=True), 1.0)
+            cols = ops.cast(ops.arange(ops.shape(x)[-1]) < self.n, x.dtype)
+            return x - mean * cols * m
+
+    return _SpecAugment, _AttentiveStatsPooling, _UtteranceCMN
 
 
 def SpecAugment(config: ModelConfig, **kwargs: object):  # noqa: ANN201, N802
@@ -141,3 +160,7 @@ def SpecAugment(config: ModelConfig, **kwargs: object):  # noqa: ANN201, N802
 
 def AttentiveStatsPooling(units: int, **kwargs: object):  # noqa: ANN201, N802
     return _layers()[1](units, **kwargs)
+
+
+def UtteranceCMN(n: int, **kwargs: object):  # noqa: ANN201, N802
+    return _layers()[2](n, **kwargs)

@@ -18,3 +18,7 @@ STORAGES = {
     **STORAGES,  # noqa: F405 -- keeps the private "recordings" storage from base
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Behind TLS set these (HSTS is hard to undo, so it is opt-in); docker/compose.yaml serves plain HTTP.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="https")
