@@ -23,7 +23,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 
@@ -73,6 +75,9 @@ def main() -> None:
         user.profile.excluded_genres.set([])
         codes = list(Emotion.objects.values_list("code", flat=True))
         timings = {"match": [], "lift": [], "calm": []}
+        query_counts: list[int] = []
+        sql_ms: list[float] = []
+        cache.clear()  # a fresh database: no mood maps cached from an earlier run
         for run in range(args.runs + 10):
             label = codes[run % len(codes)]
             unsure = run % 3 == 0
@@ -81,9 +86,13 @@ def main() -> None:
             result = EmotionResultFactory(submission__user=user, label=label, confidence=0.4 if unsure else 0.9,
                                           probabilities=probs)
             strategy = ("match", "lift", "calm")[run % 3]
-            t0 = time.perf_counter()
-            rec_set = services.build_recommendation_set(result=result, strategy=strategy)
-            elapsed = (time.perf_counter() - t0) * 1000
+            with CaptureQueriesContext(connection) as queries:
+                t0 = time.perf_counter()
+                rec_set = services.build_recommendation_set(result=result, strategy=strategy)
+                elapsed = (time.perf_counter() - t0) * 1000
+            if run >= 10:
+                query_counts.append(len(queries))
+                sql_ms.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
             assert rec_set.items.count() == 10
             if run >= 10:  # warm-up
                 timings[strategy].append(elapsed)
@@ -91,6 +100,8 @@ def main() -> None:
         p = lambda q: everything[min(len(everything) - 1, int(q * len(everything)))]  # noqa: E731
         print(f"build_recommendation_set over {len(everything)} results, {args.tracks} tracks: "
               f"p50 {statistics.median(everything):.1f} ms, p95 {p(0.95):.1f} ms, max {everything[-1]:.1f} ms")
+        print(f"  queries per set: median {statistics.median(query_counts):.0f}, max {max(query_counts)}; "
+              f"time in SQL (as the driver sees it): median {statistics.median(sql_ms):.1f} ms")
         for strategy, ts in timings.items():
             ts.sort()
             print(f"  {strategy}: p50 {statistics.median(ts):.1f} ms, p95 {ts[int(0.95 * len(ts))]:.1f} ms")

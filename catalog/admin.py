@@ -183,7 +183,7 @@ class TrackAdmin(admin.ModelAdmin):
                 report = services.import_tracks_csv(file=text)
                 self.message_user(request, f"Import finished: {report.summary}.")
             except CatalogImportError as exc:
-                self.message_user(request, exc.detail, level=messages.ERROR)
+                self.message_user(request, exc.user_message, level=messages.ERROR)
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
                    "report": report, "title": "Import tracks from CSV"}
         return render(request, "admin/catalog/track/import.html", context)

@@ -1,12 +1,17 @@
-"""Typed errors of the catalog app; the API and admin turn them into sentences people act on."""
+"""Typed errors of the catalog app; the API and admin turn them into sentences people act on.
+
+They follow the project's domain-error protocol (``moodify_site.api_errors.DomainError``):
+``code``, ``http_status`` and ``user_message``.
+"""
 
 
 class CatalogError(Exception):
     code = "invalid"
+    http_status = 400
 
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
 
 
 class UnknownEmotionError(CatalogError):

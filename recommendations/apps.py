@@ -16,6 +16,17 @@ def enqueue_recommendations(sender, result, **kwargs) -> None:
         logger.exception("Could not enqueue recommendations for result %s", result.pk)
 
 
+def forget_mood_maps(sender, **kwargs) -> None:
+    """A mood map, its genres or moods, an emotion or a genre changed: the next request rereads them."""
+    from django.db import transaction
+
+    from .selectors import forget_mood_maps as forget
+
+    forget()
+    # Again after commit, in case a request cached the old rows while this transaction was open.
+    transaction.on_commit(forget)
+
+
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
     verbose_name = "Recommendations"
@@ -24,3 +35,12 @@ class RecommendationsConfig(AppConfig):
         from emotion.signals import emotion_result_stored
 
         emotion_result_stored.connect(enqueue_recommendations, dispatch_uid="recommendations.enqueue")
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from catalog.models import Emotion, Genre, MoodMap, MoodMapGenre
+
+        for model in (MoodMap, MoodMapGenre, Emotion, Genre):
+            for signal in (post_save, post_delete):
+                signal.connect(forget_mood_maps, sender=model, dispatch_uid=f"recommendations.forget.{model.__name__}")
+        m2m_changed.connect(forget_mood_maps, sender=MoodMap.moods.through, dispatch_uid="recommendations.forget.moods")

@@ -6,6 +6,7 @@ __all__ = ["CatalogError", "UnknownEmotionError", "NoEmotionResultError", "Inval
 
 class NoEmotionResultError(CatalogError):
     code = "not_found"
+    http_status = 404
 
 
 class InvalidFeedbackError(CatalogError):

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import F, FloatField, Prefetch, QuerySet
 from django.db.models.expressions import ExpressionWrapper
 from django.utils import timezone
 
 from catalog.defaults import circumplex_to_music
 from catalog.errors import UnknownEmotionError
-from catalog.models import Genre, MoodMap, MoodMapGenre, Track, TrackMoodTag
+from catalog.models import MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
 
-from .engine import Candidate, Preferences, Target, artist_key
+from .engine import Candidate, Preferences, Target
 from .models import Affinity, Recommendation, RecommendationSet
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
@@ -21,11 +22,25 @@ RECENT_DAYS = 7
 POOL_SIZE = 200
 
 
-def _mood_maps(*, strategy: str, emotions: list[str]) -> dict[str, MoodMap]:
-    maps = (MoodMap.objects.filter(strategy=strategy, emotion__code__in=emotions)
-            .select_related("emotion")
-            .prefetch_related("moods", Prefetch("genre_weights", MoodMapGenre.objects.select_related("genre"))))
-    return {m.emotion.code: m for m in maps}
+MOOD_MAP_CACHE_KEY = "recommendations:mood-map-targets:{strategy}"
+# A safety net only: saves and deletes of maps, their genres and moods invalidate at once (signals).
+MOOD_MAP_CACHE_TTL_S = 600
+
+
+def _mood_map_targets(*, strategy: str) -> dict[str, Target]:
+    """Every emotion's target for a strategy, cached: three queries per request otherwise."""
+    key = MOOD_MAP_CACHE_KEY.format(strategy=strategy)
+    targets = cache.get(key)
+    if targets is None:
+        maps = (MoodMap.objects.filter(strategy=strategy).select_related("emotion")
+                .prefetch_related("moods", Prefetch("genre_weights", MoodMapGenre.objects.select_related("genre"))))
+        targets = {m.emotion.code: _target_from(m) for m in maps}
+        cache.set(key, targets, MOOD_MAP_CACHE_TTL_S)
+    return targets
+
+
+def forget_mood_maps() -> None:
+    cache.delete_many([MOOD_MAP_CACHE_KEY.format(strategy=s) for s in Strategy.values])
 
 
 def _target_from(mood_map: MoodMap) -> Target:
@@ -43,15 +58,15 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
     probabilities = probabilities or {}
     unsure = confidence is not None and confidence < LOW_CONFIDENCE and probabilities
     likely = {e: p for e, p in probabilities.items() if p >= BLEND_MIN_PROBABILITY} if unsure else {}
-    maps = _mood_maps(strategy=strategy, emotions=[label, *likely])
-    if label not in maps:
+    targets = _mood_map_targets(strategy=strategy)
+    if label not in targets:
         raise UnknownEmotionError(f"There is no mood map for {label!r} with strategy {strategy!r}.")
-    likely = {e: p for e, p in likely.items() if e in maps}
+    likely = {e: p for e, p in likely.items() if e in targets}
     if len(likely) < 2:
-        return _target_from(maps[label])
+        return targets[label]
     total = sum(likely.values())
     weights = {e: p / total for e, p in sorted(likely.items(), key=lambda kv: -kv[1])}
-    parts = {e: _target_from(maps[e]) for e in weights}
+    parts = {e: targets[e] for e in weights}
     genre_weights: dict[str, float] = {}
     for emotion, weight in weights.items():
         for slug, w in parts[emotion].genre_weights.items():
@@ -88,7 +103,7 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
     if excluded_genres:
         base = base.exclude(id__in=Track.genres.through.objects.filter(
             genre__slug__in=list(excluded_genres)).values("track_id"))
-    genre_ids = list(Genre.objects.filter(slug__in=list(target.genre_weights)).values_list("id", flat=True))
+    mapped = list(target.genre_weights)
     rows: dict[int, dict] = {}
     genres: dict[int, list[str]] = {}
 
@@ -104,9 +119,9 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
     for radius in (0.06, 0.15, 0.35, 1.0):
         add(_near(base, target, radius, size))
         in_mapped = sum(1 for i in rows if set(genres.get(i, ())) & set(target.genre_weights))
-        if genre_ids and in_mapped < 30:
+        if mapped and in_mapped < 30:
             # Too few tracks of the mapped genres nearby: look for them specifically.
-            add(_near(base.filter(genres__in=genre_ids), target, radius, size // 2))
+            add(_near(base.filter(genres__slug__in=mapped), target, radius, size // 2))
         if len(rows) >= 40:
             break
     ids = [i for i in rows if i not in exclude_ids]

@@ -5,7 +5,6 @@ from rest_framework import mixins, permissions, viewsets
 
 from catalog.models import Emotion, Genre, MoodMap, MoodMapGenre, Track, TrackMoodTag
 
-from .errors import JsonErrorsMixin
 from .serializers import EmotionSerializer, GenreSerializer, MoodMapSerializer, TrackSerializer
 
 
@@ -27,21 +26,21 @@ class TrackFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(artist__icontains=value))
 
 
-class TrackViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class TrackViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TrackSerializer
     filterset_class = TrackFilter
     queryset = (Track.objects.filter(active=True).distinct().order_by("artist", "title", "id")
                 .prefetch_related("genres", Prefetch("mood_tags", TrackMoodTag.objects.select_related("mood"))))
 
 
-class EmotionViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class EmotionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = EmotionSerializer
     queryset = Emotion.objects.all()
     pagination_class = None
     lookup_field = "code"
 
 
-class GenreViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class GenreViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = GenreSerializer
     queryset = Genre.objects.all()
     pagination_class = None
@@ -54,7 +53,7 @@ class IsStaffOrReadOnly(permissions.BasePermission):
                     and (request.method in permissions.SAFE_METHODS or request.user.is_staff))
 
 
-class MoodMapViewSet(JsonErrorsMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class MoodMapViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
                      viewsets.ReadOnlyModelViewSet):
     """Readable by every signed-in user; created and edited by staff only."""
 

@@ -6,8 +6,6 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.errors import JsonErrorsMixin
-
 from .. import services
 from ..models import Recommendation
 from ..selectors import set_with_items
@@ -29,7 +27,7 @@ def own_submission(request, submission_id: str):
     return submission
 
 
-class SubmissionRecommendationsView(JsonErrorsMixin, APIView):
+class SubmissionRecommendationsView(APIView):
     def get(self, request, submission_id):
         submission = own_submission(request, submission_id)
         query = StrategyQuerySerializer(data=request.query_params)
@@ -39,7 +37,7 @@ class SubmissionRecommendationsView(JsonErrorsMixin, APIView):
         return Response(set_payload(set_with_items(set_id=rec_set.pk)))
 
 
-class FeedbackView(JsonErrorsMixin, APIView):
+class FeedbackView(APIView):
     def post(self, request, item_id):
         item = Recommendation.objects.select_related("track").filter(
             pk=item_id, recommendation_set__user=request.user).first()
@@ -51,7 +49,7 @@ class FeedbackView(JsonErrorsMixin, APIView):
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
 
 
-class CorrectionView(JsonErrorsMixin, APIView):
+class CorrectionView(APIView):
     def post(self, request, submission_id):
         submission = own_submission(request, submission_id)
         data = CorrectionInputSerializer(data=request.data)

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         except FileNotFoundError:
             raise CommandError(f"No such file: {path}") from None
         except CatalogImportError as exc:
-            raise CommandError(exc.detail) from None
+            raise CommandError(exc.user_message) from None
         for row in report.rows:
             if verbose_rows or row.status == "rejected":
                 reasons = f": {'; '.join(row.reasons)}" if row.reasons else ""
