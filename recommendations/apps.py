@@ -36,6 +36,12 @@ class RecommendationsConfig(AppConfig):
 
         emotion_result_stored.connect(enqueue_recommendations, dispatch_uid="recommendations.enqueue")
 
+        from accounts.signals import collect_user_export
+
+        from .export import user_export_section
+
+        collect_user_export.connect(user_export_section, dispatch_uid="recommendations.export")
+
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from catalog.models import Emotion, Genre, MoodMap, MoodMapGenre

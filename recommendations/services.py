@@ -104,10 +104,12 @@ def recommendations_for_submission(*, submission, strategy: str | None = None) -
     result = _result_of(submission)
     if result is None:
         raise NoEmotionResultError("No emotion has been detected for this recording yet; try again shortly.")
+    # Once someone said "that's not how I feel", every strategy follows what they told us.
+    correction = submission.corrections.order_by("-created_at", "-id").first()
     existing = selectors.latest_set(submission=submission, strategy=strategy)
-    if existing is not None:
+    if existing is not None and (correction is None or existing.correction_id == correction.id):
         return existing
-    return build_recommendation_set(result=result, strategy=strategy)
+    return build_recommendation_set(result=result, strategy=strategy, correction=correction)
 
 
 @transaction.atomic

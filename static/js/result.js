@@ -215,8 +215,24 @@ function renderSet(set, { focus = false } = {}) {
   } else {
     set.items.forEach((item) => list.append(trackItem(item)));
   }
+  reflectCorrection(set);
   if (socket && finished) socket.close();
   if (focus) $("recs-title").focus();
+}
+
+// Coming back to a result someone corrected earlier: say what they told us, not "we're unsure".
+function reflectCorrection(set) {
+  const result = currentSubmission && currentSubmission.result;
+  if (!result || currentSubmission.source === "picker" || !set.emotion || set.emotion === result.label) return;
+  const note = $("corrected-note");
+  if (note.hidden) {
+    note.textContent = `You told us you feel ${emotion(set.emotion).name.toLowerCase()}, so the music below is for that.`;
+    note.hidden = false;
+  }
+  $("low-confidence").hidden = true;
+  $("correction-form").hidden = true;
+  $("not-my-mood").setAttribute("aria-expanded", "false");
+  $("not-my-mood").textContent = "Pick a different mood";
 }
 
 async function loadRecommendations({ strategy = null, attempt = 0, focus = false } = {}) {

@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 # One Daphne and one Celery worker per test session, shared with the integration tests.
-from tests.integration.conftest import celery_worker, log_dir, stack_env, web_server  # noqa: F401
+from tests.integration.conftest import (  # noqa: F401
+    celery_worker,
+    log_dir,
+    stack_env,
+    web_server,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -35,19 +40,13 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{report.when}", report)
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.e2e)
-
-
 @dataclass
 class LiveSite:
     url: str
 
 
 @pytest.fixture(scope="session")
-def collected_static(stack_env) -> None:
+def collected_static(stack_env) -> None:  # noqa: F811 (fixture)
     """Daphne serves static files through WhiteNoise from STATIC_ROOT (DEBUG is off in tests)."""
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=stack_env, check=True
@@ -55,7 +54,7 @@ def collected_static(stack_env) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_site(collected_static, web_server, celery_worker) -> LiveSite:
+def live_site(collected_static, web_server, celery_worker) -> LiveSite:  # noqa: F811 (fixtures)
     """The same Daphne and Celery worker the integration tests use: one model load per session."""
     return LiveSite(url=web_server)
 

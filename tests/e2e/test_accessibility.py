@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 UNNAMED_CONTROLS = """() => {
   const visible = (el) => {

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import PASSWORD, sign_in, sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 
 def test_full_journey(browser, new_page, shots):
@@ -92,6 +95,11 @@ def test_full_journey(browser, new_page, shots):
     # Still music for the mood the person told us, not for the one the model heard.
     expect(page.locator("#recs-for strong")).to_have_attribute("data-emotion", choice)
     expect(page.locator("#track-list > li.track").first).to_be_visible()
+
+    # Coming back later, the page remembers what the person told us.
+    page.reload()
+    expect(page.locator("#corrected-note")).to_contain_text(f"You told us you feel {choice}", timeout=30_000)
+    expect(page.locator("#low-confidence")).to_be_hidden()
 
     # History: the session, its charts and the rating given.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()

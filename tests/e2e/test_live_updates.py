@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 
 def test_result_arrives_by_polling_when_websockets_are_blocked(browser, new_page, speech_wav):

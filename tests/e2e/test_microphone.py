@@ -1,9 +1,14 @@
 """What people see when the microphone cannot be used, or the recording is unusable."""
 from __future__ import annotations
 
+import re
+
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 
 def test_denied_microphone_explains_how_to_fix_it(browser_without_permission, new_page, shots):
@@ -64,3 +69,21 @@ def test_upload_that_is_not_audio_gets_a_sentence_not_a_crash(browser, new_page,
     expect(error).to_contain_text("audio")
     expect(page.get_by_role("button", name="Upload and analyse")).to_be_enabled()
     expect(page.locator("#upload-status")).to_be_hidden()
+
+
+def test_a_silent_upload_says_no_speech_was_heard(browser, new_page, tmp_path):
+    import subprocess
+
+    page = new_page(browser)
+    sign_up(page, unique_email("silent"))
+    page.goto("/record/")
+    silent = tmp_path / "silence.wav"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "4", str(silent)],
+        check=True,
+    )
+    page.get_by_label("Audio file").set_input_files(str(silent))
+    page.get_by_role("button", name="Upload and analyse").click()
+    error = page.locator("#upload-error")
+    expect(error).to_contain_text("speech", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"/record/$"))

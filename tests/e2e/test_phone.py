@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import no_horizontal_scroll, sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 375, "height": 740, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
@@ -50,6 +53,14 @@ def test_phone_layout_upload_pick_and_history(browser, new_page, shots, speech_w
     expect(page.locator("li.session")).to_have_count(2)
     assert no_horizontal_scroll(page)
     shots(page, "phone-history")
+
+    # Delete one session: asked first, then gone from the list and from the charts.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("li.session").first.get_by_role("button", name=re.compile("^Delete the session")).click()
+    expect(page.locator("li.session")).to_have_count(1)
+    expect(page.locator("#range-summary")).to_contain_text("1 mood between")
+    page.reload()
+    expect(page.locator("li.session")).to_have_count(1)
 
     page.goto("/settings/")
     assert no_horizontal_scroll(page)
