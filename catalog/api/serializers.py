@@ -16,7 +16,21 @@ def track_payload(track: Track) -> dict:
     }
 
 
-class TrackSerializer(serializers.BaseSerializer):
+class TrackSerializer(serializers.Serializer):
+    """Read-only; the declared fields describe `track_payload` for the OpenAPI schema."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    artist = serializers.CharField()
+    album = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    duration_ms = serializers.IntegerField(allow_null=True)
+    spotify_id = serializers.CharField(allow_null=True)
+    spotify_url = serializers.CharField(allow_null=True)
+    embed_url = serializers.CharField(allow_null=True)
+    genres = serializers.ListField(child=serializers.SlugField())
+    moods = serializers.ListField(child=serializers.SlugField())
+
     def to_representation(self, instance):
         return track_payload(instance)
 
