@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from emotion import services
 from emotion.models import EmotionResult, VoiceSubmission
 
 
@@ -22,6 +23,23 @@ class VoiceSubmissionAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in VoiceSubmission._meta.fields if f.name != "audio"]
     inlines = [EmotionResultInline]
     date_hierarchy = "created_at"
+    actions = ["rerun_analysis"]
+
+    @admin.action(description="Re-run analysis with the current model")
+    def rerun_analysis(self, request, queryset) -> None:
+        outcomes = [services.submission_reanalyze(submission_id=pk) for pk in queryset.values_list("id", flat=True)]
+        queued = outcomes.count("queued")
+        if queued:
+            self.message_user(request, f"{queued} submission(s) queued for analysis again.", messages.SUCCESS)
+        if outcomes.count("no_recording"):
+            self.message_user(
+                request,
+                f"{outcomes.count('no_recording')} skipped: their recording is no longer kept "
+                "(the owner's retention choice) or they were a picked mood.",
+                messages.WARNING,
+            )
+        if outcomes.count("busy"):
+            self.message_user(request, f"{outcomes.count('busy')} skipped: already being analysed.", messages.WARNING)
 
     @admin.display(description="Emotion", ordering="result__label")
     def emotion(self, submission: VoiceSubmission) -> str:

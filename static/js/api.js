@@ -32,7 +32,26 @@ function fallbackMessage(status) {
   return "Something went wrong. Please try again.";
 }
 
-export async function api(url, { method = "GET", json, formData, headers = {}, signal } = {}) {
+// A request that hangs must end in a message too, never in a spinner that turns forever.
+const TIMEOUT_MS = 60000;
+
+export async function api(url, { method = "GET", json, formData, headers = {}, signal, timeoutMs = TIMEOUT_MS } = {}) {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), timeoutMs);
+  if (signal) signal.addEventListener("abort", () => timeout.abort());
+  try {
+    return await request(url, { method, json, formData, headers, signal: timeout.signal });
+  } catch (err) {
+    if (err.name === "AbortError" && !(signal && signal.aborted)) {
+      throw new ApiError("Moodify is taking too long to answer. Please try again in a minute.", { code: "timeout" });
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function request(url, { method, json, formData, headers, signal }) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers }, signal };
   if (method !== "GET" && method !== "HEAD") init.headers["X-CSRFToken"] = csrfToken();
   if (json !== undefined) {

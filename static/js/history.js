@@ -153,7 +153,10 @@ async function loadSessionMusic(submission, container) {
       container.append(h("p", { class: "muted small" }, "No music was recommended for this session."));
       return;
     }
-    container.append(h("p", { class: "small muted", style: "margin:.5rem 0 0" }, `For ${emotion(set.emotion).name.toLowerCase()}, strategy “${set.strategy}”:`));
+    const detected = submission.result && submission.result.label;
+    const told = detected && set.emotion !== detected && submission.source !== "picker"
+      ? ` (you told us you felt ${emotion(set.emotion).name.toLowerCase()})` : "";
+    container.append(h("p", { class: "small muted", style: "margin:.5rem 0 0" }, `For ${emotion(set.emotion).name.toLowerCase()}, strategy “${set.strategy}”${told}:`));
     const list = h("ol", { class: "mini-tracks" });
     for (const item of set.items) {
       const fb = item.feedback || {};

@@ -54,6 +54,7 @@ function stopWaiting() {
   clearTimeout(giveUpTimer);
   $("status-spinner").hidden = true;
   $("status-slow").hidden = true;
+  $("live-mode").textContent = "";
   if (socket && socket.readyState <= 1 && recsLoaded) socket.close();
 }
 

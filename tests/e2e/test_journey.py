@@ -117,6 +117,8 @@ def test_full_journey(browser, new_page, shots):
     page.get_by_label("Lift my mood").check()
     page.get_by_role("button", name="Save preferences").click()
     expect(page.locator("#profile-status")).to_have_text("Your preferences are saved.")
+    page.reload()
+    expect(page.get_by_label("Lift my mood")).to_be_checked()
     shots(page, "08-settings")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my data (JSON)").click()
