@@ -272,3 +272,48 @@ def emotions_load_defaults() -> int:
         _, was_created = Emotion.objects.get_or_create(code=spec["code"], defaults={**spec, "order": order})
         created += was_created
     return created
+
+
+def submission_reanalyze(*, submission_id: UUID | str) -> str:
+    """Analyse a kept recording again (staff, after a model update or a failure on our side).
+
+    Returns "queued", "no_recording" (nothing left to analyse) or "busy" (already in the queue).
+    A failed submission goes through the normal pipeline again; a done one keeps its status while
+    the task replaces the result in place, so the music and ratings built on it stay in history.
+    """
+    with transaction.atomic():
+        submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
+        if submission is None or not submission.audio:
+            return "no_recording"
+        if not submission.is_finished:
+            return "busy"
+        if submission.status == VoiceSubmission.Status.FAILED:
+            submission.status = VoiceSubmission.Status.QUEUED
+            submission.started_at = submission.finished_at = None
+            submission.failure_code = submission.failure_detail = ""
+            submission.save(update_fields=["status", "started_at", "finished_at", "failure_code", "failure_detail"])
+            transaction.on_commit(lambda: publish_submission_state(submission_id))
+            transaction.on_commit(lambda: _enqueue_analysis(submission.id))
+        else:
+            from emotion.tasks import reanalyze_submission
+
+            transaction.on_commit(lambda: reanalyze_submission.delay(str(submission.id)))
+    return "queued"
+
+
+def submission_replace_result(*, submission_id: UUID | str, prediction: Any) -> EmotionResult | None:
+    """Overwrite a done submission's result with a new prediction and announce it like a new one."""
+    with transaction.atomic():
+        result = EmotionResult.objects.select_for_update().filter(submission_id=submission_id).first()
+        if result is None:
+            return None
+        result.label = prediction.label
+        result.probabilities = {k: float(v) for k, v in prediction.probabilities.items()}
+        result.confidence = float(prediction.confidence)
+        result.model_version = str(prediction.model_version)[:64]
+        result.speech_duration_s = prediction.speech_duration_s
+        result.timings_ms = {k: round(float(v), 2) for k, v in (prediction.timings_ms or {}).items()}
+        result.save()
+        transaction.on_commit(lambda: publish_submission_state(submission_id))
+        transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
+    return result

@@ -93,3 +93,24 @@ def analyze_submission(self, submission_id: str) -> str:
 def purge_expired_recordings() -> int:
     """Delete recordings past their owners' retention period (scheduled by Celery beat)."""
     return services.recordings_purge_expired()
+
+
+@shared_task(acks_late=True)
+def reanalyze_submission(submission_id: str) -> str:
+    """Run the current model on a done submission's kept recording and replace its result."""
+    from ml import get_predictor
+    from ml.errors import AudioError
+
+    from emotion.models import VoiceSubmission
+
+    submission = VoiceSubmission.objects.filter(id=submission_id).first()
+    if submission is None or not submission.audio:
+        return "skipped"
+    try:
+        prediction = get_predictor().predict_file(submission.audio.path)
+    except AudioError as exc:
+        # The stored result stays; staff see why in the worker log.
+        logger.warning("re-analysis of %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
+        return "rejected"
+    services.submission_replace_result(submission_id=submission_id, prediction=prediction)
+    return "done"

@@ -67,7 +67,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ml.card import build_card
+    from ml.card import build_card, data_summary
     from ml.train import configure_threads, fit, save_model
 
     configure_threads()
@@ -89,9 +89,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         cv = json.loads(report_path.read_text())
         temperature = float(cv["calibration"]["temperature"])
     total = time.time() - t0
-    card = build_card(fs, config, cv_report=cv, report_dir=report_path.parent,
+    card = build_card(data_summary(fs.clips), config, cv_report=cv, report_dir=report_path.parent,
                       train_seconds={"features": t_feat, "fit": history["train_seconds"][0],
-                                     "total": total})  # fmt: skip
+                                     "total": total,
+                                     "features_cold": fs.extract_seconds if t_feat < 60
+                                     else t_feat})  # fmt: skip
     version = save_model(model, Path(args.out), config=config, mean=mean, var=var,
                          temperature=temperature, card=card)  # fmt: skip
     print(f"saved {version} to {args.out} in {total:.0f} s (temperature {temperature:.3f})")
@@ -115,6 +117,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
                           "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}}),
               flush=True)  # fmt: skip
     return status
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    from ml.card import refresh_card
+    from ml.predictor import DEFAULT_MODEL_DIR
+
+    card = refresh_card(Path(args.model) if args.model else DEFAULT_MODEL_DIR)
+    print(f"model card of {card['version']} rebuilt")
+    return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -156,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("card", help="rebuild a model's card from its evaluation/ reports")
+    p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.set_defaults(func=cmd_card)
     p = sub.add_parser("info", help="print the model card JSON")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_info)

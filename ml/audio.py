@@ -92,7 +92,9 @@ def load_audio(source: Source, *, max_duration_s: float = MAX_DURATION_S) -> tup
 def probe_duration(path: str | os.PathLike[str]) -> float:
     """Duration in seconds from the container header, without decoding (for upload validation)."""
     p = Path(path)
-    if not p.exists() or p.stat().st_size == 0:
+    if not p.exists():
+        raise AudioDecodeError("The audio file could not be found.", detail=str(p))
+    if p.stat().st_size == 0:
         raise EmptyAudioError()
     try:
         info = sf.info(str(p))

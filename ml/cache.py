@@ -32,6 +32,7 @@ class FeatureSet:
     variant: np.ndarray  # (n_items,)
     offsets: np.ndarray  # (n_items + 1,) row offsets into ``frames``
     frames: np.ndarray  # (total_frames, n_features) float16
+    extract_seconds: float = float("nan")  # time the cold extraction took (reported in the card)
 
     def item(self, i: int) -> np.ndarray:
         return self.frames[self.offsets[i] : self.offsets[i + 1]].astype(np.float32)
@@ -61,13 +62,17 @@ def _key(clips: list[Clip], aug: AugmentConfig) -> str:
 def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
                      cache_dir: Path | None = None, progress: bool = True) -> FeatureSet:
     """Load from cache, or decode, prepare, augment and featurise every clip (with a progress bar)."""
+    import time
+
     from tqdm import tqdm
 
+    t0 = time.time()
     cache_dir = cache_dir or default_cache_dir()
     path = cache_dir / f"features-{_key(clips, aug)}.npz"
     if path.exists():
         z = np.load(path)
-        return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"])
+        secs = float(z["seconds"]) if "seconds" in z.files else float("nan")
+        return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"], secs)
     chunks: list[np.ndarray] = []
     clip_index: list[int] = []
     variant: list[int] = []
@@ -89,10 +94,10 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
         print(f"skipped {skipped} unreadable clips")
     offsets = np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int64)
     fs = FeatureSet(clips, np.array(clip_index), np.array(variant), offsets,
-                    np.concatenate(chunks, axis=0))  # fmt: skip
+                    np.concatenate(chunks, axis=0), time.time() - t0)  # fmt: skip
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, clip_index=fs.clip_index, variant=fs.variant, offsets=fs.offsets,
-             frames=fs.frames)  # fmt: skip
+             frames=fs.frames, seconds=np.array(fs.extract_seconds))  # fmt: skip
     tmp.replace(path)
     return fs

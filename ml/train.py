@@ -40,11 +40,11 @@ class TrainConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, object]) -> TrainConfig:
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         d = dict(d)
         aug_d: dict[str, Any] = dict(d.pop("augment", None) or {})  # type: ignore[call-overload]
         if "snr_db" in aug_d:

@@ -1,7 +1,12 @@
-"""One error shape for the whole REST API: ``{"error": code, "detail": sentence[, "fields"]}``."""
+"""One error shape for the whole REST API: ``{"error": code, "detail": sentence[, "fields"]}``.
+
+Views raise DRF exceptions, ``ApiError``, or let a domain error through: any exception with a
+``code`` and a ``user_message`` (and optionally ``http_status``, default 400) -- ``CatalogError``,
+``AccountError``, ``SubmissionError`` and ``ml.errors.AudioError`` all have that shape.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,6 +22,20 @@ class ApiError(exceptions.APIException):
         super().__init__(detail=detail, code=code)
         self.status_code = http_status
         self.error_code = code
+
+
+@runtime_checkable
+class DomainError(Protocol):
+    """A service-layer error that knows its API code and a sentence its user can act on."""
+
+    code: str
+    user_message: str
+
+
+def _as_api_error(exc: DomainError) -> ApiError:
+    # Never ``exc.detail``: for AudioError that is a log line (decoder stderr), not for users.
+    http_status = getattr(exc, "http_status", None) or status.HTTP_400_BAD_REQUEST
+    return ApiError(code=exc.code, detail=exc.user_message, http_status=http_status)
 
 
 _CODES: dict[type[exceptions.APIException], tuple[str, str]] = {
@@ -40,7 +59,9 @@ def _flatten(detail: Any) -> list[str]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, Http404):
+    if not isinstance(exc, exceptions.APIException) and isinstance(exc, DomainError):
+        exc = _as_api_error(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

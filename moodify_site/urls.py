@@ -8,6 +8,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("emotion.api.urls")),
+    path("api/v1/", include("catalog.api.urls")),
+    path("api/v1/", include("recommendations.api.urls")),
+    path("", include("emotion.urls")),
+    path("", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -1,6 +1,52 @@
+import logging
+
 from django.apps import AppConfig
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_recommendations(sender, result, **kwargs) -> None:
+    """An emotion result was stored (after commit): build its recommendations in the background."""
+    from .tasks import build_recommendations
+
+    try:
+        build_recommendations.delay(result.pk)
+    except Exception:
+        # The broker being down must not fail the emotion pipeline; the set is built on request.
+        logger.exception("Could not enqueue recommendations for result %s", result.pk)
+
+
+def forget_mood_maps(sender, **kwargs) -> None:
+    """A mood map, its genres or moods, an emotion or a genre changed: the next request rereads them."""
+    from django.db import transaction
+
+    from .selectors import forget_mood_maps as forget
+
+    forget()
+    # Again after commit, in case a request cached the old rows while this transaction was open.
+    transaction.on_commit(forget)
 
 
 class RecommendationsConfig(AppConfig):
     name = "recommendations"
     verbose_name = "Recommendations"
+
+    def ready(self) -> None:
+        from emotion.signals import emotion_result_stored
+
+        emotion_result_stored.connect(enqueue_recommendations, dispatch_uid="recommendations.enqueue")
+
+        from accounts.signals import collect_user_export
+
+        from .export import user_export_section
+
+        collect_user_export.connect(user_export_section, dispatch_uid="recommendations.export")
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from catalog.models import Emotion, Genre, MoodMap, MoodMapGenre
+
+        for model in (MoodMap, MoodMapGenre, Emotion, Genre):
+            for signal in (post_save, post_delete):
+                signal.connect(forget_mood_maps, sender=model, dispatch_uid=f"recommendations.forget.{model.__name__}")
+        m2m_changed.connect(forget_mood_maps, sender=MoodMap.moods.through, dispatch_uid="recommendations.forget.moods")

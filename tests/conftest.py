@@ -87,3 +87,10 @@ def _fresh_redis():
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).flushdb()
     except redis.ConnectionError:
         pass  # e.g. `pytest tests/ml` without services; tests that need Redis say so themselves
+
+
+def pytest_collection_modifyitems(config, items):
+    # Playwright's sync API keeps an event loop running in the main thread for as long as the
+    # session-scoped browser lives; async_to_sync (Channels tests) refuses to run beside it.
+    # The browser tests therefore run last.
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))

@@ -81,8 +81,6 @@ class AccountView(APIView):
     def delete(self, request: Request) -> Response:
         form = AccountDeleteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            services.user_delete(user=request.user, password=form.validated_data["password"])
-        except services.AccountError as exc:
-            raise ApiError(code=exc.code, detail=exc.user_message, http_status=status.HTTP_400_BAD_REQUEST) from exc
+        # An AccountError (wrong password) is a domain error: the project handler answers 400 with it.
+        services.user_delete(user=request.user, password=form.validated_data["password"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -177,11 +177,15 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL]},
     }
 }
+# The cache must work in management commands run while the embedded server is down (migrate,
+# bootstrap, imports), so embedded mode keeps it in files shared by the web and worker processes.
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+         "LOCATION": str(BASE_DIR / "var" / "cache")}
+        if EMBEDDED_MODE
+        else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    )
 }
 
 REST_FRAMEWORK = {

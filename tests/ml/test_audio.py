@@ -103,6 +103,8 @@ def test_non_audio_bytes(tmp_path: Path) -> None:
         load_audio(b"\x89PNG\r\n\x1a\n" + bytes(2000))
     with pytest.raises(AudioDecodeError):
         probe_duration(p)
+    with pytest.raises(AudioDecodeError):
+        load_audio(tmp_path / "missing.wav")
 
 
 @pytest.mark.parametrize("ext", ["wav", "webm", "m4a", "mp3"])

@@ -54,11 +54,25 @@ def test_waveform_at_any_rate_and_level(predictor: EmotionPredictor, speech_16k:
     assert sum(abs(a.probabilities[k] - b.probabilities[k]) for k in LABELS) < 0.3
 
 
-def test_calibration_is_not_overconfident_on_a_tone(predictor: EmotionPredictor) -> None:
+def test_synthetic_signals_get_a_full_distribution(predictor: EmotionPredictor) -> None:
     t = np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE
     tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-    p = predictor.predict(tone, SAMPLE_RATE)
+    _check(predictor.predict(tone, SAMPLE_RATE), predictor)
+    noise = np.random.default_rng(0).normal(0, 0.1, 2 * SAMPLE_RATE).astype(np.float32)
+    p = predictor.predict(noise, SAMPLE_RATE)
     _check(p, predictor)
+    assert p.speech_duration_s == pytest.approx(2.0, abs=0.05)
+
+
+def test_integer_pcm_and_float_give_the_same_prediction(predictor: EmotionPredictor,
+                                                         speech_16k: np.ndarray) -> None:
+    pcm = np.round(speech_16k * 32767).astype(np.int16)
+    a = predictor.predict(speech_16k, SAMPLE_RATE)
+    b = predictor.predict(pcm, SAMPLE_RATE)
+    # int16 quantisation noise moves probabilities by about a percent, never the scale: an
+    # unscaled int16 array would be clipped to +-1 and look like a different recording.
+    assert a.speech_duration_s == pytest.approx(b.speech_duration_s, abs=0.02)
+    assert all(abs(a.probabilities[k] - b.probabilities[k]) < 0.03 for k in LABELS)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,194 @@
+"""Reads for the recommendation engine: targets from mood maps, candidates, user preferences."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db.models import F, FloatField, Prefetch, QuerySet
+from django.db.models.expressions import ExpressionWrapper
+from django.utils import timezone
+
+from catalog.defaults import circumplex_to_music
+from catalog.errors import UnknownEmotionError
+from catalog.models import MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
+
+from .engine import Candidate, Preferences, Target
+from .models import Affinity, Recommendation, RecommendationSet
+
+# Below this confidence the model is unsure, and the targets of the likely emotions are blended.
+LOW_CONFIDENCE = 0.5
+BLEND_MIN_PROBABILITY = 0.1
+RECENT_DAYS = 7
+POOL_SIZE = 200
+
+
+MOOD_MAP_CACHE_KEY = "recommendations:mood-map-targets:{strategy}"
+# A safety net only: saves and deletes of maps, their genres and moods invalidate at once (signals).
+MOOD_MAP_CACHE_TTL_S = 600
+
+
+def _mood_map_targets(*, strategy: str) -> dict[str, Target]:
+    """Every emotion's target for a strategy, cached: three queries per request otherwise."""
+    key = MOOD_MAP_CACHE_KEY.format(strategy=strategy)
+    targets = cache.get(key)
+    if targets is None:
+        maps = (MoodMap.objects.filter(strategy=strategy).select_related("emotion")
+                .prefetch_related("moods", Prefetch("genre_weights", MoodMapGenre.objects.select_related("genre"))))
+        targets = {m.emotion.code: _target_from(m) for m in maps}
+        cache.set(key, targets, MOOD_MAP_CACHE_TTL_S)
+    return targets
+
+
+def forget_mood_maps() -> None:
+    cache.delete_many([MOOD_MAP_CACHE_KEY.format(strategy=s) for s in Strategy.values])
+
+
+def _target_from(mood_map: MoodMap) -> Target:
+    return Target(
+        emotion=mood_map.emotion.code, strategy=mood_map.strategy,
+        valence=circumplex_to_music(mood_map.valence), energy=circumplex_to_music(mood_map.arousal),
+        genre_weights={w.genre.slug: w.weight for w in mood_map.genre_weights.all()},
+        moods=frozenset(m.code for m in mood_map.moods.all()), description=mood_map.description,
+        keywords=mood_map.keywords)
+
+
+def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | None = None,
+               confidence: float | None = None) -> Target:
+    """The one place that turns an emotion (or a probability blend of emotions) into a target."""
+    probabilities = probabilities or {}
+    unsure = confidence is not None and confidence < LOW_CONFIDENCE and probabilities
+    likely = {e: p for e, p in probabilities.items() if p >= BLEND_MIN_PROBABILITY} if unsure else {}
+    targets = _mood_map_targets(strategy=strategy)
+    if label not in targets:
+        raise UnknownEmotionError(f"There is no mood map for {label!r} with strategy {strategy!r}.")
+    likely = {e: p for e, p in likely.items() if e in targets}
+    if len(likely) < 2:
+        return targets[label]
+    total = sum(likely.values())
+    weights = {e: p / total for e, p in sorted(likely.items(), key=lambda kv: -kv[1])}
+    parts = {e: targets[e] for e in weights}
+    genre_weights: dict[str, float] = {}
+    for emotion, weight in weights.items():
+        for slug, w in parts[emotion].genre_weights.items():
+            genre_weights[slug] = genre_weights.get(slug, 0.0) + weight * w
+    return Target(
+        emotion=label, strategy=strategy,
+        valence=sum(w * parts[e].valence for e, w in weights.items()),
+        energy=sum(w * parts[e].energy for e, w in weights.items()),
+        genre_weights=genre_weights,
+        moods=frozenset().union(*(parts[e].moods for e in weights)),
+        description=parts[label].description if label in parts else "",
+        keywords=parts[max(weights, key=weights.get)].keywords,
+        blend={e: round(probabilities[e], 2) for e in weights})
+
+
+def _near(queryset: QuerySet, target: Target, radius: float, limit: int) -> list[dict]:
+    distance = ExpressionWrapper(
+        (F("est_valence") - target.valence) * (F("est_valence") - target.valence)
+        + (F("est_energy") - target.energy) * (F("est_energy") - target.energy),
+        output_field=FloatField())
+    return list(queryset.filter(
+        est_valence__gte=target.valence - radius, est_valence__lte=target.valence + radius,
+        est_energy__gte=target.energy - radius, est_energy__lte=target.energy + radius,
+    ).annotate(distance=distance).order_by("distance", "id")
+        .values("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity")[:limit])
+
+
+def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_explicit: bool = True,
+                   exclude_ids: set[int] = frozenset(), size: int = POOL_SIZE) -> list[Candidate]:
+    """Active local tracks near the target point, from the mapped genres and from anywhere."""
+    base = Track.objects.filter(active=True)
+    if not allow_explicit:
+        base = base.filter(explicit=False)
+    if excluded_genres:
+        base = base.exclude(id__in=Track.genres.through.objects.filter(
+            genre__slug__in=list(excluded_genres)).values("track_id"))
+    mapped = list(target.genre_weights)
+    rows: dict[int, dict] = {}
+    genres: dict[int, list[str]] = {}
+
+    def add(pool: list[dict]) -> None:
+        new = [row for row in pool if row["id"] not in rows]
+        for row in new:
+            rows[row["id"]] = row
+        for track_id, slug in Track.genres.through.objects.filter(
+                track_id__in=[row["id"] for row in new]).values_list("track_id", "genre__slug"):
+            genres.setdefault(track_id, []).append(slug)
+
+    # Start with a small box around the target (an index range scan) and widen only when sparse.
+    for radius in (0.06, 0.15, 0.35, 1.0):
+        add(_near(base, target, radius, size))
+        in_mapped = sum(1 for i in rows if set(genres.get(i, ())) & set(target.genre_weights))
+        if mapped and in_mapped < 30:
+            # Too few tracks of the mapped genres nearby: look for them specifically.
+            add(_near(base.filter(genres__slug__in=mapped), target, radius, size // 2))
+        if len(rows) >= 40:
+            break
+    ids = [i for i in rows if i not in exclude_ids]
+    moods: dict[int, list[str]] = {}
+    for track_id, code in TrackMoodTag.objects.filter(track_id__in=ids, rejected=False).exclude(
+            source=TrackMoodTag.Source.SUGGESTED).values_list("track_id", "mood__code"):
+        moods.setdefault(track_id, []).append(code)
+    return [
+        Candidate(track_id=i, artist=rows[i]["artist"], valence=rows[i]["est_valence"],
+                  energy=rows[i]["est_energy"], genres=tuple(genres.get(i, ())), moods=tuple(moods.get(i, ())),
+                  measured=rows[i]["valence"] is not None and rows[i]["energy"] is not None,
+                  popularity=rows[i]["popularity"])
+        for i in ids
+    ]
+
+
+def candidates_for_tracks(*, tracks: list[Track], source: str) -> list[Candidate]:
+    return [
+        Candidate(track_id=t.pk, artist=t.artist, valence=t.est_valence, energy=t.est_energy,
+                  genres=tuple(g.slug for g in t.genres.all()),
+                  moods=tuple(tag.mood.code for tag in t.mood_tags.all()
+                              if not tag.rejected and tag.source != TrackMoodTag.Source.SUGGESTED),
+                  measured=t.valence is not None and t.energy is not None, popularity=t.popularity,
+                  source=source)
+        for t in tracks if t.est_valence is not None and t.est_energy is not None
+    ]
+
+
+def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
+    genre_affinity: dict[str, float] = {}
+    artist_affinity: dict[str, float] = {}
+    for kind, key, weight in Affinity.objects.filter(user=user).values_list("kind", "key", "weight"):
+        (genre_affinity if kind == Affinity.Kind.GENRE else artist_affinity)[key] = weight
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    recent = Recommendation.objects.filter(
+        recommendation_set__user=user, recommendation_set__created_at__gte=since).values_list("track_id", flat=True)
+    return Preferences(genre_affinity=genre_affinity, artist_affinity=artist_affinity,
+                       favourite_genres=frozenset(favourite_genres), recent_track_ids=frozenset(recent))
+
+
+def latest_set(*, submission, strategy: str | None = None) -> RecommendationSet | None:
+    sets = RecommendationSet.objects.filter(submission=submission)
+    if strategy:
+        sets = sets.filter(strategy=strategy)
+    return sets.order_by("-created_at", "-id").first()
+
+
+def set_with_items(*, set_id: int) -> RecommendationSet:
+    return RecommendationSet.objects.prefetch_related(
+        Prefetch("items", Recommendation.objects.select_related("track").prefetch_related(
+            "track__genres", Prefetch("track__mood_tags", TrackMoodTag.objects.select_related("mood"))))
+    ).get(pk=set_id)
+
+
+def feedback_summary(*, user, recommendation_ids: list[int]) -> dict[int, dict]:
+    """Latest like/dislike and rating per recommendation, for the set object."""
+    from .models import Feedback
+
+    summary = {i: {"liked": None, "rating": None} for i in recommendation_ids}
+    for rec_id, action, rating in Feedback.objects.filter(
+            user=user, recommendation_id__in=recommendation_ids).order_by("created_at", "id").values_list(
+            "recommendation_id", "action", "rating"):
+        if action == "like":
+            summary[rec_id]["liked"] = True
+        elif action == "dislike":
+            summary[rec_id]["liked"] = False
+        elif action == "rate":
+            summary[rec_id]["rating"] = rating
+    return summary
+

@@ -1,0 +1,151 @@
+"""Writes of the recommendations app: building sets, recording feedback and emotion corrections."""
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from catalog.models import Emotion, Strategy
+
+from . import engine, realtime, selectors, spotify
+from .errors import InvalidFeedbackError, NoEmotionResultError, UnknownEmotionError
+from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet
+
+logger = logging.getLogger(__name__)
+
+# How much one piece of feedback moves the user's affinity for the track's genres and artist.
+FEEDBACK_DELTAS = {
+    Feedback.Action.LIKE: 1.0,
+    Feedback.Action.DISLIKE: -1.5,
+    Feedback.Action.PLAYED: 0.25,
+    Feedback.Action.SKIPPED: -0.5,
+}
+RATING_DELTA = {1: -1.5, 2: -0.75, 3: 0.0, 4: 0.75, 5: 1.5}
+
+
+def _profile_values(user) -> dict:
+    from accounts.models import Profile
+
+    try:
+        profile = user.profile
+    except Profile.DoesNotExist:
+        return {"strategy": Strategy.MATCH, "favourite": [], "excluded": [], "market": "US", "explicit": True}
+    return {
+        "strategy": profile.strategy,
+        "favourite": list(profile.favourite_genres.values_list("slug", flat=True)),
+        "excluded": list(profile.excluded_genres.values_list("slug", flat=True)),
+        "market": profile.market or "US",
+        "explicit": profile.allow_explicit,
+    }
+
+
+def build_recommendation_set(*, result, strategy: str | None = None, correction: EmotionCorrection | None = None,
+                             use_spotify: bool = True) -> RecommendationSet:
+    """Rank ten tracks for an emotion result (or its correction) and store them as a set.
+
+    Idempotent for uncorrected results: a second call for the same result and strategy returns
+    the stored set. Spotify is searched outside any transaction.
+    """
+    submission = result.submission
+    user = submission.user
+    values = _profile_values(user)
+    strategy = strategy or values["strategy"]
+    if strategy not in Strategy.values:
+        raise InvalidFeedbackError(f"Unknown strategy {strategy!r}; use match, lift or calm.")
+    if correction is None:
+        existing = RecommendationSet.objects.filter(result=result, strategy=strategy, correction=None).first()
+        if existing is not None:
+            return existing
+        target = selectors.target_for(label=result.label, strategy=strategy,
+                                      probabilities=result.probabilities, confidence=result.confidence)
+    else:
+        target = selectors.target_for(label=correction.corrected, strategy=strategy)
+
+    found = spotify.search(target=target, market=values["market"], allow_explicit=values["explicit"]) \
+        if use_spotify else spotify.SpotifyOutcome()
+    spotify_ids = {t.pk for t in found.tracks}
+    excluded = set(values["excluded"])
+    candidates = selectors.candidate_pool(target=target, excluded_genres=values["excluded"],
+                                          allow_explicit=values["explicit"], exclude_ids=spotify_ids)
+    candidates += [c for c in selectors.candidates_for_tracks(tracks=found.tracks, source="spotify")
+                   if not excluded.intersection(c.genres)]
+    prefs = selectors.preferences_for(user=user, favourite_genres=values["favourite"])
+    ranked = engine.rank(candidates, target, prefs)
+
+    try:
+        with transaction.atomic():
+            rec_set = RecommendationSet.objects.create(
+                user=user, submission=submission, result=result, correction=correction,
+                emotion=target.emotion, strategy=strategy, target_valence=target.valence,
+                target_arousal=target.energy, blended=bool(target.blend), notice=found.notice or "")
+            Recommendation.objects.bulk_create([
+                Recommendation(recommendation_set=rec_set, track_id=r.candidate.track_id, rank=i,
+                               score=r.score, source=r.candidate.source, why=r.why)
+                for i, r in enumerate(ranked, start=1)])
+    except IntegrityError:
+        # Another worker built the same set first: theirs is the answer.
+        return RecommendationSet.objects.get(result=result, strategy=strategy, correction=None)
+    transaction.on_commit(lambda: realtime.publish_set(rec_set_id=rec_set.pk))
+    return rec_set
+
+
+def _result_of(submission):
+    from emotion.models import EmotionResult
+
+    try:
+        return submission.result
+    except EmotionResult.DoesNotExist:
+        return None
+
+
+def recommendations_for_submission(*, submission, strategy: str | None = None) -> RecommendationSet:
+    """The newest set for a submission (and strategy); built on request when there is none."""
+    result = _result_of(submission)
+    if result is None:
+        raise NoEmotionResultError("No emotion has been detected for this recording yet; try again shortly.")
+    # Once someone said "that's not how I feel", every strategy follows what they told us.
+    correction = submission.corrections.order_by("-created_at", "-id").first()
+    existing = selectors.latest_set(submission=submission, strategy=strategy)
+    if existing is not None and (correction is None or existing.correction_id == correction.id):
+        return existing
+    return build_recommendation_set(result=result, strategy=strategy, correction=correction)
+
+
+@transaction.atomic
+def record_feedback(*, user, recommendation: Recommendation, action: str, rating: int | None = None) -> Feedback:
+    """Store feedback and move the user's affinities for the track's genres and artist."""
+    if action not in Feedback.Action.values:
+        raise InvalidFeedbackError("action must be one of like, dislike, rate, played, skipped.")
+    if action == Feedback.Action.RATE:
+        if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+            raise InvalidFeedbackError("A rating must be a whole number from 1 to 5.")
+        delta = RATING_DELTA[rating]
+    else:
+        rating = None
+        delta = FEEDBACK_DELTAS[action]
+    feedback = Feedback.objects.create(user=user, recommendation=recommendation, action=action, rating=rating)
+    track = recommendation.track
+    keys = [(Affinity.Kind.ARTIST, engine.artist_key(track.artist))]
+    keys += [(Affinity.Kind.GENRE, slug) for slug in track.genres.values_list("slug", flat=True)]
+    for kind, key in keys:
+        affinity, _ = Affinity.objects.get_or_create(user=user, kind=kind, key=key)
+        Affinity.objects.filter(pk=affinity.pk).update(
+            weight=F("weight") + delta)
+    Affinity.objects.filter(user=user, weight__gt=engine.AFFINITY_LIMIT).update(weight=engine.AFFINITY_LIMIT)
+    Affinity.objects.filter(user=user, weight__lt=-engine.AFFINITY_LIMIT).update(weight=-engine.AFFINITY_LIMIT)
+    return feedback
+
+
+def correct_emotion(*, user, submission, emotion: str, strategy: str | None = None) -> RecommendationSet:
+    """ "I'm actually calm": keep the correction as a labelled example and re-recommend at once."""
+    result = _result_of(submission)
+    if result is None:
+        raise NoEmotionResultError("There is no detected emotion to correct yet.")
+    if not Emotion.objects.filter(code=emotion).exists():
+        known = ", ".join(Emotion.objects.values_list("code", flat=True))
+        raise UnknownEmotionError(f"Unknown emotion {emotion!r}; choose one of: {known}.")
+    with transaction.atomic():
+        correction = EmotionCorrection.objects.create(
+            user=user, submission=submission, result=result, predicted=result.label, corrected=emotion)
+    return build_recommendation_set(result=result, strategy=strategy, correction=correction)

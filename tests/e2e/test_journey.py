@@ -1,0 +1,145 @@
+"""One person's whole visit in a real browser: sign up, record with the microphone, watch the
+result arrive over the WebSocket, rate music, correct the emotion, switch strategy, look back in
+history, export the data and delete the account."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import PASSWORD, sign_in, sign_up, unique_email
+
+pytestmark = pytest.mark.e2e
+
+
+def test_full_journey(browser, new_page, shots):
+    page = new_page(browser)
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+
+    email = unique_email("journey")
+    page.goto("/")
+    expect(page.get_by_role("heading", name="What happens to your voice")).to_be_visible()
+    shots(page, "01-landing")
+    sign_up(page, email)
+
+    # Record: the level meter shows we are heard, the timer runs, then review and send.
+    page.get_by_role("link", name="Record my voice").click()
+    expect(page).to_have_url(re.compile(r"/record/$"))
+    shots(page, "02-record")
+    page.get_by_role("button", name="Start recording").click()
+    expect(page.get_by_role("button", name="Stop")).to_be_focused()
+    expect(page.locator("#level-hint")).to_have_text("We can hear you. Keep talking…", timeout=5_000)
+    level = page.locator("#level-bar").evaluate("el => parseFloat(el.style.width)")
+    assert level > 0, "the level meter should move while the fake microphone speaks"
+    expect(page.locator("#elapsed")).to_have_text("0:04", timeout=8_000)
+    shots(page, "03-recording")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator("#level-hint")).to_contain_text("Recorded 4.")
+    expect(page.locator("audio#playback")).to_be_visible()
+    shots(page, "04-review")
+    page.get_by_role("button", name="Analyse this recording").click()
+    expect(page.locator("#send-status")).to_be_visible()
+
+    # Result: pushed live over the WebSocket by the worker. (The first upload of a session also
+    # pays for the web process importing the audio decoder.)
+    expect(page).to_have_url(re.compile(r"/submissions/[0-9a-f-]{36}/$"), timeout=60_000)
+    submission_id = page.url.rstrip("/").split("/")[-1]
+    emotion_name = page.locator("#emotion-name")
+    expect(emotion_name).not_to_be_empty(timeout=60_000)
+    assert any('"done"' in frame for frame in frames), "the result should arrive over the WebSocket"
+    expect(page.locator("#emotion-confidence")).to_have_text(re.compile(r"^\d{1,3}% confident$"))
+    probabilities = page.locator("#prob-list li")
+    expect(probabilities.first).to_have_text(re.compile(r"^[A-Z][a-z]+: \d+(\.\d)?%$"))
+    assert probabilities.count() >= 7, "the chart must show a probability for every class"
+    assert page.locator("#prob-chart").evaluate("el => !!Chart.getChart(el)"), "the probability chart was not drawn"
+
+    # Recommendations with the "why"; like and rate the first track; both save at once.
+    tracks = page.locator("#track-list > li.track")
+    expect(tracks.first).to_be_visible(timeout=30_000)
+    first = tracks.first
+    expect(first.locator(".track-why")).to_contain_text("Why:")
+    shots(page, "05-result")
+    first.get_by_role("button", name=re.compile("^Like ")).click()
+    expect(first.locator(".save-state")).to_have_text("Saved")
+    first.locator("label[for$='-4']").click()
+    expect(first.locator(".save-state")).to_have_text("Saved")
+    first_title = first.locator(".track-title").inner_text()
+
+    # The rating survives a reload: it was stored, not just painted.
+    page.reload()
+    first = page.locator("#track-list > li.track").first
+    expect(first).to_be_visible(timeout=30_000)
+    expect(first.get_by_role("button", name=re.compile("^Like "))).to_have_attribute("aria-pressed", "true")
+    expect(first.locator("input[type=radio][value='4']")).to_be_checked()
+
+    # "That's not how I feel": pick another emotion; music for it arrives at once.
+    detected = emotion_name.inner_text()
+    if page.locator("#correction-form").is_hidden():
+        page.get_by_role("button", name="That’s not how I feel").click()
+    options = page.locator("#correction-form input[name=emotion]")
+    choice = "calm" if detected.lower() != "calm" else "happy"
+    page.locator(f"#correction-form label[for='correct-{choice}']").click()
+    page.get_by_role("button", name="Use this mood").click()
+    expect(page.locator("#corrected-note")).to_contain_text(f"you feel {choice}")
+    expect(page.locator("#recs-for strong")).to_have_attribute("data-emotion", choice)
+    expect(page.locator("#recs-title")).to_be_focused()
+    assert options.count() >= 7
+    shots(page, "06-corrected")
+
+    # Switch strategy for this result.
+    page.locator("label[for='strategy-lift']").click()
+    expect(page.locator("#recs-for")).to_contain_text("to lift it")
+    # Still music for the mood the person told us, not for the one the model heard.
+    expect(page.locator("#recs-for strong")).to_have_attribute("data-emotion", choice)
+    expect(page.locator("#track-list > li.track").first).to_be_visible()
+
+    # Coming back later, the page remembers what the person told us.
+    page.reload()
+    expect(page.locator("#corrected-note")).to_contain_text(f"You told us you feel {choice}", timeout=30_000)
+    expect(page.locator("#low-confidence")).to_be_hidden()
+
+    # History: the session, its charts and the rating given.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
+    session = page.locator(f"li.session[data-submission-id='{submission_id}']")
+    expect(session).to_be_visible()
+    expect(page.locator("#range-summary")).to_contain_text("1 mood")
+    assert page.locator("#timeline-chart").evaluate("el => !!Chart.getChart(el)")
+    assert page.locator("#distribution-chart").evaluate("el => !!Chart.getChart(el)")
+    session.locator("summary").click()
+    expect(session.locator(".mini-tracks")).to_be_visible()
+    shots(page, "07-history")
+
+    # Settings: export everything as JSON.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    page.get_by_label("Lift my mood").check()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator("#profile-status")).to_have_text("Your preferences are saved.")
+    page.reload()
+    expect(page.get_by_label("Lift my mood")).to_be_checked()
+    shots(page, "08-settings")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download my data (JSON)").click()
+    exported = json.loads(open(download_info.value.path(), encoding="utf-8").read())
+    dumped = json.dumps(exported)
+    assert email in dumped
+    assert submission_id in dumped
+    # Checked at the very end, so a gap in the export does not hide whether deletion works.
+    ratings_exported = first_title in dumped and '"rating": 4' in dumped
+
+    # Delete the account and every recording; the credentials stop working.
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_label("I understand").check()
+    page.get_by_role("button", name="Delete my account and recordings").click()
+    expect(page.locator("#delete-error")).to_be_visible()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account and recordings").click()
+    expect(page.get_by_text("Your account and every recording have been deleted")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in")).to_be_visible()
+    shots(page, "09-deleted")
+    sign_in(page, email)
+    expect(page.get_by_text(re.compile("not correct|incorrect", re.I))).to_be_visible()
+    assert not page.errors, page.errors
+    assert ratings_exported, "the export must include the recommendations shown and the rating given"

@@ -1,0 +1,140 @@
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from recommendations.models import EmotionCorrection, Feedback
+from tests.recommendations.factories import SubmissionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_recommendations_for_own_submission_follow_the_contract(catalog, api, result_for):
+    result = result_for("sad")
+    response = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/?strategy=lift")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["submission_id"] == str(result.submission_id)
+    assert (body["emotion"], body["strategy"], body["notice"]) == ("sad", "lift", None)
+    assert len(body["items"]) == 10
+    item = body["items"][0]
+    assert set(item) == {"id", "rank", "score", "source", "why", "track", "feedback"}
+    assert item["feedback"] == {"liked": None, "rating": None}
+    assert set(item["track"]) >= {"id", "title", "artist", "album", "year", "duration_ms", "spotify_id",
+                                  "spotify_url", "embed_url", "genres", "moods"}
+    with_id = [i["track"] for i in body["items"] if i["track"]["spotify_id"]]
+    for track in with_id:
+        assert track["embed_url"] == f"https://open.spotify.com/embed/track/{track['spotify_id']}"
+    # The same request again answers the stored set.
+    again = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/?strategy=lift").json()
+    assert again["id"] == body["id"]
+
+
+def test_other_peoples_submissions_and_bad_ids_are_404_json(catalog, api, result_for):
+    theirs = result_for("happy", owner=UserFactory())
+    for url in (f"/api/v1/submissions/{theirs.submission_id}/recommendations/",
+                f"/api/v1/submissions/{uuid.uuid4()}/recommendations/",
+                "/api/v1/submissions/not-a-uuid/recommendations/"):
+        response = api.get(url)
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+
+
+def test_no_result_yet_is_404_with_a_sentence(catalog, api, user):
+    submission = SubmissionFactory(user=user, status="processing")
+    body = api.get(f"/api/v1/submissions/{submission.pk}/recommendations/").json()
+    assert body["error"] == "not_found" and "yet" in body["detail"]
+
+
+def test_bad_strategy_is_400_json(catalog, api, result_for):
+    result = result_for("sad")
+    response = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/?strategy=ignore")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid" and "strategy" in response.json()["fields"]
+
+
+def test_feedback_is_recorded_and_shown_on_the_set(catalog, api, result_for):
+    result = result_for("happy")
+    body = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    item_id = body["items"][0]["id"]
+    assert api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "like"}, format="json").status_code == 201
+    response = api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "rate", "rating": 4}, format="json")
+    assert response.status_code == 201 and response.json()["rating"] == 4
+    again = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    assert again["items"][0]["feedback"] == {"liked": True, "rating": 4}
+    bad = api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "rate", "rating": 7}, format="json")
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid"
+    assert api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "love"}, format="json").status_code == 400
+    assert Feedback.objects.count() == 2
+
+
+def test_feedback_on_someone_elses_item_is_404(catalog, api, result_for):
+    other = UserFactory()
+    result = result_for("happy", owner=other)
+    client = APIClient()
+    client.force_authenticate(other)
+    item_id = client.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()["items"][0]["id"]
+    response = api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "like"}, format="json")
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_correction_returns_a_new_set_for_the_corrected_emotion(catalog, api, result_for):
+    result = result_for("angry")
+    first = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    response = api.post(f"/api/v1/submissions/{result.submission_id}/correction/", {"emotion": "calm"}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["emotion"] == "calm" and body["id"] != first["id"] and len(body["items"]) == 10
+    assert EmotionCorrection.objects.get().corrected == "calm"
+    latest = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    assert latest["id"] == body["id"]
+    unknown = api.post(f"/api/v1/submissions/{result.submission_id}/correction/", {"emotion": "bored"}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_emotion"
+
+
+def test_anonymous_requests_are_refused_with_json(catalog, result_for):
+    result = result_for("sad")
+    response = APIClient().get(f"/api/v1/submissions/{result.submission_id}/recommendations/")
+    assert response.status_code in (401, 403) and response.json()["error"] == "not_authenticated"
+
+
+def test_tracks_filter_by_mood_and_genre(catalog, api):
+    body = api.get("/api/v1/tracks/?mood=calm&genre=jazz").json()
+    assert body["count"] >= 5
+    for track in body["results"]:
+        assert "calm" in track["moods"] and "jazz" in track["genres"]
+    assert api.get("/api/v1/tracks/?genre=nonexistent").json()["count"] == 0
+
+
+def test_emotions_and_genres_are_listed(catalog, api):
+    emotions = api.get("/api/v1/emotions/").json()
+    assert {e["code"] for e in emotions} == {"angry", "disgust", "fearful", "happy", "neutral", "sad",
+                                            "surprised", "calm"}
+    assert all(-1 <= e["valence"] <= 1 and e["color"].startswith("#") for e in emotions)
+    assert "pop" in {g["slug"] for g in api.get("/api/v1/genres/").json()}
+
+
+def test_mood_maps_are_readable_by_users_and_writable_by_staff_only(catalog, api, user):
+    maps = api.get("/api/v1/mood-maps/?strategy=lift&emotion__code=sad").json()
+    assert len(maps) == 1 and maps[0]["genres"][0]["genre"] == "pop"
+    url = f"/api/v1/mood-maps/{maps[0]['id']}/"
+    change = {"genres": [{"genre": "jazz", "weight": 1.0}]}
+    denied = api.patch(url, change, format="json")
+    assert denied.status_code == 403 and denied.json()["error"] == "permission_denied"
+    user.is_staff = True
+    user.save()
+    assert api.patch(url, change, format="json").status_code == 200
+    assert api.get(url).json()["genres"] == [{"genre": "jazz", "weight": 1.0}]
+    bad = api.patch(url, {"genres": [{"genre": "jazz", "weight": 3}]}, format="json")
+    assert bad.status_code == 400 and "genres" in bad.json()["fields"]
+
+
+def test_a_mood_map_edit_takes_effect_on_the_next_request(catalog, api, user, result_for):
+    user.is_staff = True
+    user.save()
+    mood_map = api.get("/api/v1/mood-maps/?strategy=match&emotion__code=happy").json()[0]
+    api.patch(f"/api/v1/mood-maps/{mood_map['id']}/", {"genres": [{"genre": "reggae", "weight": 1.0}],
+                                                        "description": "island sounds"}, format="json")
+    body = api.get(f"/api/v1/submissions/{result_for('happy').submission_id}/recommendations/").json()
+    assert body["items"][0]["why"].startswith("happy -> match: island sounds")
+    assert any("reggae" in i["track"]["genres"] for i in body["items"])

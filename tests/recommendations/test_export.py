@@ -1,0 +1,28 @@
+"""The data export carries the music shown, the feedback given and the corrections made."""
+from recommendations import services
+
+
+def test_export_includes_recommendations_feedback_and_corrections(catalog, api, result_for, user):
+    result = result_for("sad")
+    shown = services.build_recommendation_set(result=result, strategy="match")
+    first = shown.items.order_by("rank").first()
+    services.record_feedback(user=user, recommendation=first, action="rate", rating=4)
+    services.correct_emotion(user=user, submission=result.submission, emotion="calm")
+
+    data = api.get("/api/v1/me/export/").json()
+
+    assert {s["id"] for s in data["recommendation_sets"]} >= {shown.id}
+    exported = next(s for s in data["recommendation_sets"] if s["id"] == shown.id)
+    assert exported["items"][0]["track"]["title"] == first.track.title and exported["items"][0]["why"]
+    assert data["feedback"] == [
+        {"recommendation_id": first.id, "track": {"title": first.track.title, "artist": first.track.artist},
+         "action": "rate", "rating": 4, "created_at": data["feedback"][0]["created_at"]}
+    ]  # fmt: skip
+    assert [(c["predicted"], c["corrected"]) for c in data["emotion_corrections"]] == [("sad", "calm")]
+
+
+def test_export_holds_nothing_of_other_people(catalog, api, result_for, user_factory):
+    stranger = user_factory()
+    services.build_recommendation_set(result=result_for("happy", owner=stranger), strategy="match")
+    data = api.get("/api/v1/me/export/").json()
+    assert data["recommendation_sets"] == [] and data["feedback"] == []

@@ -1,0 +1,133 @@
+from collections import Counter
+
+import pytest
+
+from catalog.models import Genre, MoodMap, Track
+from recommendations import services
+from recommendations.models import Affinity, EmotionCorrection, Feedback, RecommendationSet
+
+pytestmark = pytest.mark.django_db
+
+
+def genres_of(rec_set):
+    return Counter(g for item in rec_set.items.all() for g in item.track.genres.values_list("slug", flat=True))
+
+
+def moods_of(rec_set):
+    return Counter(m for item in rec_set.items.all()
+                   for m in item.track.mood_tags.values_list("mood__code", flat=True))
+
+
+@pytest.mark.parametrize("label", ["angry", "disgust", "fearful", "happy", "neutral", "sad", "surprised", "calm"])
+@pytest.mark.parametrize("strategy", ["match", "lift", "calm"])
+def test_every_emotion_and_strategy_gets_ten_fitting_tracks_offline(catalog, result_for, label, strategy):
+    rec_set = services.build_recommendation_set(result=result_for(label), strategy=strategy)
+    items = list(rec_set.items.all())
+    assert [i.rank for i in items] == list(range(1, 11))
+    assert len({i.track_id for i in items}) == 10
+    wanted = set(MoodMap.objects.get(emotion__code=label, strategy=strategy).moods.values_list("code", flat=True))
+    fitting = sum(1 for i in items if wanted & set(i.track.mood_tags.values_list("mood__code", flat=True)))
+    assert fitting >= 8, (label, strategy, fitting)
+    assert all(i.why.startswith(f"{label} -> {strategy}") for i in items)
+    assert rec_set.notice == ""
+
+
+def test_sad_lift_is_upbeat_and_sad_match_is_sad(catalog, result_for):
+    result = result_for("sad")
+    lift = services.build_recommendation_set(result=result, strategy="lift")
+    match = services.build_recommendation_set(result=result, strategy="match")
+    assert moods_of(lift)["happy"] >= 8 and moods_of(lift)["sad"] <= 1
+    assert moods_of(match)["sad"] >= 8
+    assert "upbeat" in lift.items.first().why or "uplifting" in lift.items.first().why
+
+
+def test_building_twice_returns_the_same_set(catalog, result_for):
+    result = result_for("happy")
+    first = services.build_recommendation_set(result=result, strategy="match")
+    second = services.build_recommendation_set(result=result, strategy="match")
+    assert first.pk == second.pk
+    assert RecommendationSet.objects.filter(result=result).count() == 1
+
+
+def test_artists_are_not_repeated_when_alternatives_exist(catalog, result_for):
+    rec_set = services.build_recommendation_set(result=result_for("calm"), strategy="calm")
+    artists = Counter(i.track.artist for i in rec_set.items.all())
+    assert max(artists.values()) <= 2
+
+
+def test_a_user_who_dislikes_a_genre_stops_getting_it(catalog, result_for, user):
+    first = services.build_recommendation_set(result=result_for("happy"), strategy="match")
+    assert genres_of(first)["pop"] >= 3
+    for item in first.items.all():
+        if item.track.genres.filter(slug="pop").exists():
+            services.record_feedback(user=user, recommendation=item, action="dislike")
+    assert Affinity.objects.get(user=user, kind="genre", key="pop").weight < -2
+    for _ in range(3):
+        later = services.build_recommendation_set(result=result_for("happy"), strategy="match")
+        assert genres_of(later)["pop"] == 0, [i.track for i in later.items.all()]
+        assert later.items.count() == 10
+
+
+def test_liking_an_artist_brings_them_back(catalog, result_for, user):
+    first = services.build_recommendation_set(result=result_for("calm"), strategy="match")
+    tenth = first.items.get(rank=10)
+    for _ in range(3):
+        services.record_feedback(user=user, recommendation=tenth, action="like")
+    services.record_feedback(user=user, recommendation=tenth, action="rate", rating=5)
+    later = services.build_recommendation_set(result=result_for("calm"), strategy="match")
+    artists = [i.track.artist for i in later.items.all()]
+    assert tenth.track.artist in artists[:5]
+    assert any("you liked this artist" in i.why for i in later.items.all())
+
+
+def test_recently_recommended_tracks_make_way_for_fresh_ones(catalog, result_for):
+    first = services.build_recommendation_set(result=result_for("sad"), strategy="match")
+    second = services.build_recommendation_set(result=result_for("sad"), strategy="match")
+    overlap = {i.track_id for i in first.items.all()} & {i.track_id for i in second.items.all()}
+    assert len(overlap) <= 5
+
+
+def test_profile_exclusions_and_explicit_setting_are_honoured(catalog, result_for, user):
+    user.profile.excluded_genres.set(Genre.objects.filter(slug__in=["rock", "metal"]))
+    user.profile.allow_explicit = False
+    user.profile.save()
+    Track.objects.filter(title="Killing in the Name").update(explicit=True)
+    rec_set = services.build_recommendation_set(result=result_for("angry"), strategy="match")
+    assert genres_of(rec_set)["rock"] == 0 and genres_of(rec_set)["metal"] == 0
+    assert not rec_set.items.filter(track__explicit=True).exists()
+
+
+def test_favourite_genres_are_preferred(catalog, result_for, user):
+    user.profile.favourite_genres.set(Genre.objects.filter(slug="jazz"))
+    rec_set = services.build_recommendation_set(result=result_for("calm"), strategy="match")
+    assert genres_of(rec_set)["jazz"] >= 5
+
+
+def test_unsure_result_blends_the_likely_emotions(catalog, result_for):
+    unsure = result_for("sad", confidence=0.4, probabilities={"sad": 0.4, "happy": 0.35, "neutral": 0.25})
+    rec_set = services.build_recommendation_set(result=unsure, strategy="match")
+    sure = services.build_recommendation_set(result=result_for("sad"), strategy="match")
+    assert rec_set.blended and not sure.blended
+    assert rec_set.target_valence > sure.target_valence
+    assert rec_set.items.first().why.startswith("unsure (sad 40% / happy 35% / neutral 25%)")
+
+
+def test_correction_rerecommends_and_is_kept_as_a_labelled_example(catalog, result_for, user):
+    result = result_for("angry")
+    before = services.build_recommendation_set(result=result, strategy="match")
+    after = services.correct_emotion(user=user, submission=result.submission, emotion="calm")
+    correction = EmotionCorrection.objects.get()
+    assert (correction.predicted, correction.corrected) == ("angry", "calm")
+    assert after.pk != before.pk and after.emotion == "calm" and after.correction == correction
+    assert moods_of(after)["calm"] >= 8
+
+
+def test_feedback_validation(catalog, result_for, user):
+    item = services.build_recommendation_set(result=result_for("happy"), strategy="match").items.first()
+    from recommendations.errors import InvalidFeedbackError
+
+    with pytest.raises(InvalidFeedbackError):
+        services.record_feedback(user=user, recommendation=item, action="rate", rating=9)
+    services.record_feedback(user=user, recommendation=item, action="skipped")
+    assert Feedback.objects.get().action == "skipped"
+    assert Affinity.objects.get(user=user, kind="artist").weight == pytest.approx(-0.5)
