@@ -16,6 +16,11 @@ os.environ.setdefault("MOODIFY_TF_THREADS", "1")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "moodify" / "numba"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here too so tests/ml runs on its own (the project's pytest.ini also lists it).
+    config.addinivalue_line("markers", "slow: trains or evaluates a model")
+
+
 def data_dir() -> Path:
     from ml.datasets import default_data_dir
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ml.augment import AugmentConfig
 from ml.cache import compute_features
@@ -14,6 +15,7 @@ from ml.train import TrainConfig, fit, fold_items, predict_logits, save_model, t
 from tests.ml.conftest import data_dir, needs_data
 
 
+@pytest.mark.slow
 @needs_data
 def test_small_training_run_beats_chance_on_held_out_speakers(tmp_path: Path) -> None:
     from ml.predictor import EmotionPredictor
