@@ -48,16 +48,24 @@ class ImportReport:
 # Defaults
 
 
+def emotions_load_defaults() -> int:
+    """Create the default emotions that are missing; existing rows, maybe edited by staff, stay."""
+    created = 0
+    for order, (code, (name, valence, arousal, color)) in enumerate(defaults.EMOTIONS.items()):
+        _, was_created = Emotion.objects.get_or_create(
+            code=code, defaults={"name": name, "valence": valence, "arousal": arousal, "color": color,
+                                 "order": order})
+        created += was_created
+    return created
+
+
 @transaction.atomic
 def load_defaults(*, with_starter_catalog: bool = True) -> None:
     """Idempotently install emotions, moods, genres, mood maps and the starter catalog.
 
     Existing rows are left as staff edited them; only missing ones are created.
     """
-    for order, (code, (name, valence, arousal, color)) in enumerate(defaults.EMOTIONS.items()):
-        Emotion.objects.get_or_create(
-            code=code, defaults={"name": name, "valence": valence, "arousal": arousal, "color": color,
-                                 "order": order})
+    emotions_load_defaults()
     for code, (name, valence, energy) in defaults.MOODS.items():
         Mood.objects.get_or_create(code=code, defaults={"name": name, "valence": valence, "energy": energy})
     for slug, name in defaults.GENRES.items():

@@ -262,18 +262,6 @@ def retention_apply_to_existing(*, user: User) -> None:
         stored.update(delete_audio_after=None)
 
 
-def emotions_load_defaults() -> int:
-    """Create the default emotions that are missing (existing rows, maybe edited by staff, stay)."""
-    from catalog.models import Emotion
-    from emotion.defaults import DEFAULT_EMOTIONS
-
-    created = 0
-    for order, spec in enumerate(DEFAULT_EMOTIONS):
-        _, was_created = Emotion.objects.get_or_create(code=spec["code"], defaults={**spec, "order": order})
-        created += was_created
-    return created
-
-
 def submission_reanalyze(*, submission_id: UUID | str) -> str:
     """Analyse a kept recording again (staff, after a model update or a failure on our side).
 

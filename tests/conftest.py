@@ -41,7 +41,7 @@ def other_user(user_factory):
 
 @pytest.fixture
 def emotions(db):
-    from emotion.services import emotions_load_defaults
+    from catalog.services import emotions_load_defaults
 
     emotions_load_defaults()
 

@@ -10,7 +10,7 @@ from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand
 
 from accounts.services import user_create
-from emotion.services import emotions_load_defaults
+from catalog.services import emotions_load_defaults
 
 DEMO_EMAIL = "admin@moodify.local"
 
