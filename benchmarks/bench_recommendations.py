@@ -8,7 +8,9 @@ Run: DATABASE_URL=postgres://... python benchmarks/bench_recommendations.py [--t
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import statistics
 import sys
@@ -59,6 +61,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tracks", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="print where the time goes (cProfile, top 30)")
+    parser.add_argument("--show-queries", action="store_true", help="print the SQL of the last set built")
     args = parser.parse_args()
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
@@ -78,6 +82,7 @@ def main() -> None:
         query_counts: list[int] = []
         sql_ms: list[float] = []
         cache.clear()  # a fresh database: no mood maps cached from an earlier run
+        profiler = cProfile.Profile() if args.profile else None
         for run in range(args.runs + 10):
             label = codes[run % len(codes)]
             unsure = run % 3 == 0
@@ -87,9 +92,13 @@ def main() -> None:
                                           probabilities=probs)
             strategy = ("match", "lift", "calm")[run % 3]
             with CaptureQueriesContext(connection) as queries:
+                if profiler and run >= 10:
+                    profiler.enable()
                 t0 = time.perf_counter()
                 rec_set = services.build_recommendation_set(result=result, strategy=strategy)
                 elapsed = (time.perf_counter() - t0) * 1000
+                if profiler:
+                    profiler.disable()
             if run >= 10:
                 query_counts.append(len(queries))
                 sql_ms.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
@@ -105,6 +114,11 @@ def main() -> None:
         for strategy, ts in timings.items():
             ts.sort()
             print(f"  {strategy}: p50 {statistics.median(ts):.1f} ms, p95 {ts[int(0.95 * len(ts))]:.1f} ms")
+        if args.show_queries:
+            for q in queries.captured_queries:
+                print(f"  [{float(q['time']) * 1000:.2f} ms] {q['sql'][:400]}")
+        if profiler:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

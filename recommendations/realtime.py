@@ -3,23 +3,30 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .engine import Candidate
+    from .models import Recommendation, RecommendationSet
 
 logger = logging.getLogger(__name__)
 
 
-def publish_set(*, rec_set_id: int) -> bool:
-    """Send the set object to `/ws/submissions/<id>/`; False when live updates are unavailable."""
+def publish_new_set(*, rec_set: RecommendationSet, items: list[Recommendation], candidates: list[Candidate]) -> bool:
+    """Send a set just built to `/ws/submissions/<id>/`; False when live updates are unavailable.
+
+    Its object is made from what the engine holds (one query, not five).
+    """
     try:
         realtime = importlib.import_module("emotion.realtime")
     except ImportError:
         return False
-    from .api.serializers import set_payload
-    from .selectors import set_with_items
+    from .api.serializers import new_set_payload
 
-    rec_set = set_with_items(set_id=rec_set_id)
     try:
+        payload = new_set_payload(rec_set, items, candidates)
         realtime.publish_submission_event(
-            str(rec_set.submission_id), {"type": "recommendations", "recommendations": set_payload(rec_set)})
+            str(rec_set.submission_id), {"type": "recommendations", "recommendations": payload})
     except Exception:  # a broken channel layer must not undo a stored set
         logger.exception("Could not publish recommendations for %s", rec_set.submission_id)
         return False

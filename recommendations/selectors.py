@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import F, FloatField, Prefetch, QuerySet
+from django.db.models import Aggregate, CharField, F, FloatField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.expressions import ExpressionWrapper
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalog.defaults import circumplex_to_music
 from catalog.errors import UnknownEmotionError
-from catalog.models import MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
+from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
 
 from .engine import Candidate, Preferences, Target
 from .models import Affinity, Recommendation, RecommendationSet
@@ -82,7 +83,33 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
         blend={e: round(probabilities[e], 2) for e in weights})
 
 
+class _Joined(Aggregate):
+    """Comma-joined text of a column over a group: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def _joined(queryset: QuerySet, column) -> Subquery:
+    """A correlated subquery giving the comma-joined `column` of `queryset`'s rows for the outer track."""
+    return Subquery(queryset.filter(track_id=OuterRef("pk")).order_by().values("track_id")
+                    .annotate(joined=_Joined(column)).values("joined")[:1])
+
+
+# Ids, not slugs: joining the genre and mood tables inside the per-track subquery costs more than
+# the whole range scan; the few genres and moods are looked up once per pool instead.
+_GENRE_IDS = _joined(Track.genres.through.objects.all(), Cast("genre_id", CharField()))
+_MOOD_IDS = _joined(TrackMoodTag.objects.filter(rejected=False).exclude(source=TrackMoodTag.Source.SUGGESTED),
+                    Cast("mood_id", CharField()))
+
+
 def _near(queryset: QuerySet, target: Target, radius: float, limit: int) -> list[dict]:
+    """The `limit` tracks nearest the target inside a box (an index range scan), with their
+    genre slugs and mood codes aggregated by the database: one round trip per call."""
     distance = ExpressionWrapper(
         (F("est_valence") - target.valence) * (F("est_valence") - target.valence)
         + (F("est_energy") - target.energy) * (F("est_energy") - target.energy),
@@ -90,8 +117,14 @@ def _near(queryset: QuerySet, target: Target, radius: float, limit: int) -> list
     return list(queryset.filter(
         est_valence__gte=target.valence - radius, est_valence__lte=target.valence + radius,
         est_energy__gte=target.energy - radius, est_energy__lte=target.energy + radius,
-    ).annotate(distance=distance).order_by("distance", "id")
-        .values("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity")[:limit])
+    ).annotate(distance=distance, genre_ids=_GENRE_IDS, mood_ids=_MOOD_IDS).order_by("distance", "id")
+        .values("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity",
+                "genre_ids", "mood_ids")[:limit])
+
+
+def _names(joined: str | None, names: dict[int, str]) -> tuple[str, ...]:
+    """'3,7' -> the sorted slugs/codes of those ids."""
+    return tuple(sorted(names[int(i)] for i in joined.split(",") if int(i) in names)) if joined else ()
 
 
 def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_explicit: bool = True,
@@ -103,38 +136,33 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
     if excluded_genres:
         base = base.exclude(id__in=Track.genres.through.objects.filter(
             genre__slug__in=list(excluded_genres)).values("track_id"))
-    mapped = list(target.genre_weights)
+    mapped = set(target.genre_weights)
     rows: dict[int, dict] = {}
-    genres: dict[int, list[str]] = {}
+    genre_slugs = dict(Genre.objects.values_list("id", "slug"))
+    mood_codes = dict(Mood.objects.values_list("id", "code"))
 
     def add(pool: list[dict]) -> None:
-        new = [row for row in pool if row["id"] not in rows]
-        for row in new:
-            rows[row["id"]] = row
-        for track_id, slug in Track.genres.through.objects.filter(
-                track_id__in=[row["id"] for row in new]).values_list("track_id", "genre__slug"):
-            genres.setdefault(track_id, []).append(slug)
+        for row in pool:
+            if row["id"] not in rows:
+                row["genres"] = _names(row["genre_ids"], genre_slugs)
+                rows[row["id"]] = row
 
-    # Start with a small box around the target (an index range scan) and widen only when sparse.
+    # Start with a small box around the target and widen only when sparse.
     for radius in (0.06, 0.15, 0.35, 1.0):
         add(_near(base, target, radius, size))
-        in_mapped = sum(1 for i in rows if set(genres.get(i, ())) & set(target.genre_weights))
+        in_mapped = sum(1 for row in rows.values() if mapped.intersection(row["genres"]))
         if mapped and in_mapped < 30:
             # Too few tracks of the mapped genres nearby: look for them specifically.
-            add(_near(base.filter(genres__slug__in=mapped), target, radius, size // 2))
+            add(_near(base.filter(id__in=Track.genres.through.objects.filter(
+                genre__slug__in=mapped).values("track_id")), target, radius, size // 2))
         if len(rows) >= 40:
             break
-    ids = [i for i in rows if i not in exclude_ids]
-    moods: dict[int, list[str]] = {}
-    for track_id, code in TrackMoodTag.objects.filter(track_id__in=ids, rejected=False).exclude(
-            source=TrackMoodTag.Source.SUGGESTED).values_list("track_id", "mood__code"):
-        moods.setdefault(track_id, []).append(code)
     return [
-        Candidate(track_id=i, artist=rows[i]["artist"], valence=rows[i]["est_valence"],
-                  energy=rows[i]["est_energy"], genres=tuple(genres.get(i, ())), moods=tuple(moods.get(i, ())),
-                  measured=rows[i]["valence"] is not None and rows[i]["energy"] is not None,
-                  popularity=rows[i]["popularity"])
-        for i in ids
+        Candidate(track_id=i, artist=row["artist"], valence=row["est_valence"], energy=row["est_energy"],
+                  genres=row["genres"], moods=_names(row["mood_ids"], mood_codes),
+                  measured=row["valence"] is not None and row["energy"] is not None,
+                  popularity=row["popularity"])
+        for i, row in rows.items() if i not in exclude_ids
     ]
 
 

@@ -79,14 +79,15 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
                 user=user, submission=submission, result=result, correction=correction,
                 emotion=target.emotion, strategy=strategy, target_valence=target.valence,
                 target_arousal=target.energy, blended=bool(target.blend), notice=found.notice or "")
-            Recommendation.objects.bulk_create([
+            items = Recommendation.objects.bulk_create([
                 Recommendation(recommendation_set=rec_set, track_id=r.candidate.track_id, rank=i,
                                score=r.score, source=r.candidate.source, why=r.why)
                 for i, r in enumerate(ranked, start=1)])
     except IntegrityError:
         # Another worker built the same set first: theirs is the answer.
         return RecommendationSet.objects.get(result=result, strategy=strategy, correction=None)
-    transaction.on_commit(lambda: realtime.publish_set(rec_set_id=rec_set.pk))
+    transaction.on_commit(lambda: realtime.publish_new_set(
+        rec_set=rec_set, items=items, candidates=[r.candidate for r in ranked]))
     return rec_set
 
 

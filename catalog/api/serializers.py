@@ -1,18 +1,27 @@
+from collections.abc import Iterable
+
 from django.db import transaction
 from rest_framework import serializers
 
 from catalog.models import Emotion, Genre, Mood, MoodMap, MoodMapGenre, Track, TrackMoodTag
 
 
-def track_payload(track: Track) -> dict:
-    """The track object of docs/api.md (expects genres and mood_tags__mood prefetched)."""
+def track_payload(track: Track, *, genres: Iterable[str] | None = None, moods: Iterable[str] | None = None) -> dict:
+    """The track object of docs/api.md.
+
+    Genres and moods come from `genres` and `mood_tags__mood` prefetched on the track, or are given
+    by a caller that already holds them (the recommendation engine).
+    """
+    if genres is None:
+        genres = [g.slug for g in track.genres.all()]
+    if moods is None:
+        moods = [t.mood.code for t in track.mood_tags.all()
+                 if not t.rejected and t.source != TrackMoodTag.Source.SUGGESTED]
     return {
         "id": track.pk, "title": track.title, "artist": track.artist, "album": track.album,
         "year": track.year, "duration_ms": track.duration_ms, "spotify_id": track.spotify_id,
         "spotify_url": track.spotify_url, "embed_url": track.embed_url,
-        "genres": [g.slug for g in track.genres.all()],
-        "moods": sorted({t.mood.code for t in track.mood_tags.all()
-                         if not t.rejected and t.source != TrackMoodTag.Source.SUGGESTED}),
+        "genres": sorted(set(genres)), "moods": sorted(set(moods)),
     }
 
 

@@ -131,3 +131,32 @@ def test_feedback_validation(catalog, result_for, user):
     services.record_feedback(user=user, recommendation=item, action="skipped")
     assert Feedback.objects.get().action == "skipped"
     assert Affinity.objects.get(user=user, kind="artist").weight == pytest.approx(-0.5)
+
+
+def test_the_set_pushed_to_the_browser_is_the_set_the_api_serves(catalog, result_for, user,
+                                                                 django_capture_on_commit_callbacks):
+    """The live message is built from the engine's data, the API's from the database: same object."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from emotion.realtime import submission_group
+    from recommendations.api.serializers import set_payload
+    from recommendations.selectors import set_with_items
+
+    for track in Track.objects.filter(genres__slug="pop")[:40]:
+        Track.objects.filter(pk=track.pk).update(album="An Album", year=1999, duration_ms=200_000,
+                                                 spotify_id=f"SpotifyId{track.pk:013d}")
+    result = result_for("happy")
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(submission_group(result.submission_id), channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        rec_set = services.build_recommendation_set(result=result, strategy="match")
+    message = async_to_sync(layer.receive)(channel)["message"]
+    async_to_sync(layer.group_discard)(submission_group(result.submission_id), channel)
+
+    assert message["type"] == "recommendations"
+    served = set_payload(set_with_items(set_id=rec_set.pk))
+    assert message["recommendations"] == served
+    assert any(item["track"]["moods"] and item["track"]["genres"] for item in served["items"])
+    assert any(item["track"]["embed_url"] for item in served["items"])
