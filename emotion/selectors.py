@@ -6,7 +6,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.apps import apps
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from emotion.models import VoiceSubmission
@@ -33,21 +34,30 @@ def submission_get(*, user: User, submission_id: UUID | str) -> VoiceSubmission 
 
 
 def emotion_stats(*, user: User, date_from: date | None = None, date_to: date | None = None) -> dict[str, Any]:
-    """The user's mood timeline (oldest first) and how often each emotion came up."""
+    """The user's mood timeline (oldest first) and how often each emotion came up.
+
+    Where the user said "that's not how I feel", their word counts: `label` is the latest
+    correction and `detected` what the model heard.
+    """
     from catalog.models import Emotion
 
     circumplex = {e.code: (e.valence, e.arousal) for e in Emotion.objects.all()}
+    corrections = apps.get_model("recommendations", "EmotionCorrection").objects.filter(
+        submission=OuterRef("pk")).order_by("-created_at", "-id").values("corrected")[:1]
     done = submission_list(user=user, date_from=date_from, date_to=date_to).filter(
         status=VoiceSubmission.Status.DONE, result__isnull=False
-    )
+    ).annotate(corrected=Subquery(corrections))
     timeline = []
     for submission in done.order_by("created_at"):
-        valence, arousal = circumplex.get(submission.result.label, (None, None))
+        label = submission.corrected or submission.result.label
+        valence, arousal = circumplex.get(label, (None, None))
         timeline.append(
             {
                 "submission_id": str(submission.id),
                 "created_at": submission.created_at.isoformat(),
-                "label": submission.result.label,
+                "label": label,
+                "detected": submission.result.label,
+                "corrected": submission.corrected is not None,
                 "confidence": submission.result.confidence,
                 "valence": valence,
                 "arousal": arousal,

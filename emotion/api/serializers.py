@@ -114,8 +114,10 @@ class SubmissionFilterSerializer(serializers.Serializer):
 class StatsPointSerializer(serializers.Serializer):
     submission_id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
-    label = serializers.CharField()
-    confidence = serializers.FloatField()
+    label = serializers.CharField(help_text="What the user said they felt if they corrected it, else what was detected.")
+    detected = serializers.CharField(help_text="The emotion the model detected.")
+    corrected = serializers.BooleanField()
+    confidence = serializers.FloatField(help_text="The model's confidence in `detected`.")
     valence = serializers.FloatField(allow_null=True)
     arousal = serializers.FloatField(allow_null=True)
 

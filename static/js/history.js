@@ -53,7 +53,7 @@ function renderTimeline(timeline) {
   const names = codes.map((c) => emotion(c).name);
   $("timeline-desc").textContent = points.length
     ? `${points.length} moods from ${formatDateTime(points[0].created_at)} to ${formatDateTime(points[points.length - 1].created_at)}: ` +
-      points.map((p) => `${emotion(p.label).name} on ${formatDateTime(p.created_at)}`).join("; ")
+      points.map((p) => `${emotion(p.label).name}${p.corrected ? " (your correction)" : ""} on ${formatDateTime(p.created_at)}`).join("; ")
     : "No moods in this range.";
   if (!window.Chart) return;
   if (charts.timeline) charts.timeline.destroy();
@@ -62,7 +62,8 @@ function renderTimeline(timeline) {
     data: {
       datasets: [{
         label: "Mood",
-        data: points.map((p) => ({ x: new Date(p.created_at).getTime(), y: emotion(p.label).name, confidence: p.confidence })),
+        data: points.map((p) => ({ x: new Date(p.created_at).getTime(), y: emotion(p.label).name, confidence: p.confidence,
+          detected: p.corrected ? emotion(p.detected).name : null })),
         borderColor: "#c9c2d8",
         borderWidth: 2,
         pointRadius: 7,
@@ -90,7 +91,9 @@ function renderTimeline(timeline) {
         legend: { display: false },
         tooltip: { callbacks: {
           title: (items) => formatDateTime(new Date(items[0].parsed.x).toISOString()),
-          label: (ctx) => `${ctx.raw.y}${ctx.raw.confidence != null ? ` (${percent(ctx.raw.confidence)} confident)` : ""}`,
+          label: (ctx) => ctx.raw.detected
+            ? `${ctx.raw.y} (your correction; we heard ${ctx.raw.detected.toLowerCase()})`
+            : `${ctx.raw.y}${ctx.raw.confidence != null ? ` (${percent(ctx.raw.confidence)} confident)` : ""}`,
         } },
       },
     },

@@ -92,6 +92,20 @@ def test_correction_returns_a_new_set_for_the_corrected_emotion(catalog, api, re
     assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_emotion"
 
 
+def test_mood_history_follows_the_users_corrections(catalog, api, result_for):
+    corrected, kept = result_for("angry", confidence=0.55), result_for("sad", confidence=0.8)
+    for emotion in ("happy", "calm"):  # changed their mind: the latest word counts
+        api.post(f"/api/v1/submissions/{corrected.submission_id}/correction/", {"emotion": emotion}, format="json")
+    stats = api.get("/api/v1/me/stats/").json()
+    points = {p["submission_id"]: p for p in stats["timeline"]}
+    fixed = points[str(corrected.submission_id)]
+    assert (fixed["label"], fixed["detected"], fixed["corrected"], fixed["confidence"]) == ("calm", "angry", True, 0.55)
+    assert fixed["valence"] > 0 and fixed["arousal"] < 0  # calm's place on the circumplex, not angry's
+    unchanged = points[str(kept.submission_id)]
+    assert (unchanged["label"], unchanged["detected"], unchanged["corrected"]) == ("sad", "sad", False)
+    assert stats["distribution"] == {"calm": 1, "sad": 1}
+
+
 def test_anonymous_requests_are_refused_with_json(catalog, result_for):
     result = result_for("sad")
     response = APIClient().get(f"/api/v1/submissions/{result.submission_id}/recommendations/")
