@@ -5,49 +5,108 @@ alone (mood labels hidden) with the default mood maps; a hit is a track whose la
 map's target moods ("intense" has no label in the data set and counts as Energetic). The
 reference systems' fixed emotion -> genre lookup cannot tell these tracks apart (the data set has
 no genres), so its expected precision@10 is the share of target-mood tracks in the data.
-Run: python benchmarks/offline_quality.py  (no database needed).
+
+`--split-check` shows how the calm mood's instrumentalness target was chosen without grading it on
+the tracks it was chosen on: the data are split in two halves by artist; on each half a small grid
+(no texture term; acousticness or instrumentalness, target 0.6-0.9, weight 0.25-1) is searched, and
+the winner is scored on the other half.
+Run: python benchmarks/offline_quality.py [--split-check]  (no database needed).
 """
 from __future__ import annotations
 
+import argparse
 import csv
+import itertools
 import os
 import sys
+import zlib
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from catalog import defaults  # noqa: E402
+from recommendations import engine  # noqa: E402
 from recommendations.engine import Candidate, Preferences, Target, rank  # noqa: E402
 
 DATA = Path(os.environ.get("MOODIFY_DATA_DIR", ROOT.parent / "shared" / "data")) / "music" / "data_moods.csv"
 DATASET_LABEL = {"happy": "happy", "sad": "sad", "calm": "calm", "energetic": "energetic", "intense": "energetic"}
 
 
-def main() -> None:
-    with open(DATA, encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    labels = {i: r["mood"].lower() for i, r in enumerate(rows)}
-    candidates = [Candidate(track_id=i, artist=r["artist"], valence=float(r["valence"]),
-                            energy=float(r["energy"]), measured=True, popularity=int(r["popularity"]))
-                  for i, r in enumerate(rows)]
+def default_targets() -> list[tuple[Target, set[str]]]:
+    targets = []
+    for (emotion, strategy), (_description, moods, weights, _keywords) in defaults.MOOD_MAPS.items():
+        valence, arousal = defaults.default_target(moods)
+        target = Target(emotion=emotion, strategy=strategy, valence=defaults.circumplex_to_music(valence),
+                        energy=defaults.circumplex_to_music(arousal), genre_weights=weights, moods=frozenset(moods),
+                        instrumentalness=defaults.shared_instrumentalness([defaults.MOODS[m][3] for m in moods]))
+        targets.append((target, {DATASET_LABEL[m] for m in moods}))
+    return targets
+
+
+def candidates_of(rows: list[dict], texture: str = "instrumentalness") -> list[Candidate]:
+    return [Candidate(track_id=i, artist=r["artist"], valence=float(r["valence"]), energy=float(r["energy"]),
+                      measured=True, popularity=int(r["popularity"]), instrumentalness=float(r[texture]))
+            for i, r in enumerate(rows)]
+
+
+def precision_at_10(rows: list[dict], candidates: list[Candidate], target: Target, wanted: set[str]) -> float:
+    return sum(rows[r.candidate.track_id]["mood"].lower() in wanted
+               for r in rank(candidates, target, Preferences(), k=10)) / 10
+
+
+def table(rows: list[dict]) -> None:
+    candidates = candidates_of(rows)
     print("| emotion | strategy | target moods | engine P@10 | genre-only baseline P@10 |")
     print("|---|---|---|---|---|")
     engine_total = baseline_total = 0.0
-    for (emotion, strategy), (description, moods, weights, keywords) in defaults.MOOD_MAPS.items():
-        valence, arousal = defaults.default_target(moods)
-        target = Target(emotion=emotion, strategy=strategy, valence=defaults.circumplex_to_music(valence),
-                        energy=defaults.circumplex_to_music(arousal), genre_weights=weights,
-                        moods=frozenset(moods))
-        wanted = {DATASET_LABEL[m] for m in moods}
-        top = rank(candidates, target, Preferences(), k=10)
-        precision = sum(labels[r.candidate.track_id] in wanted for r in top) / 10
-        baseline = sum(label in wanted for label in labels.values()) / len(labels)
+    targets = default_targets()
+    for target, wanted in targets:
+        precision = precision_at_10(rows, candidates, target, wanted)
+        baseline = sum(r["mood"].lower() in wanted for r in rows) / len(rows)
         engine_total += precision
         baseline_total += baseline
-        print(f"| {emotion} | {strategy} | {', '.join(sorted(wanted))} | {precision:.2f} | {baseline:.2f} |")
-    n = len(defaults.MOOD_MAPS)
-    print(f"| **mean** | | | **{engine_total / n:.2f}** | **{baseline_total / n:.2f}** |")
+        print(f"| {target.emotion} | {target.strategy} | {', '.join(sorted(wanted))} | {precision:.2f} | {baseline:.2f} |")
+    print(f"| **mean** | | | **{engine_total / len(targets):.2f}** | **{baseline_total / len(targets):.2f}** |")
+
+
+def mean_precision(rows: list[dict], texture: str | None, value: float, weight: float) -> float:
+    """Mean P@10 with the calm-only maps' texture target set to `value` (None: no texture term)."""
+    candidates = candidates_of(rows, texture or "instrumentalness")
+    saved = engine.INSTRUMENTAL_WEIGHT
+    engine.INSTRUMENTAL_WEIGHT = weight
+    try:
+        total = 0.0
+        targets = default_targets()
+        for target, wanted in targets:
+            calm_only = target.moods == frozenset({"calm"})
+            target = replace(target, instrumentalness=value if texture and calm_only else None)
+            total += precision_at_10(rows, candidates, target, wanted)
+        return total / len(targets)
+    finally:
+        engine.INSTRUMENTAL_WEIGHT = saved
+
+
+def split_check(rows: list[dict]) -> None:
+    halves = [[r for r in rows if zlib.crc32(r["artist"].encode()) % 2 == h] for h in (0, 1)]
+    grid = [(None, 0.0, 0.0)] + list(itertools.product(
+        ["acousticness", "instrumentalness"], [0.6, 0.7, 0.8, 0.9], [0.25, 0.5, 1.0]))
+    for h in (0, 1):
+        tune, test = halves[h], halves[1 - h]
+        best = max(grid, key=lambda g: mean_precision(tune, *g))
+        print(f"chosen on half {h} ({len(tune)} tracks): {best[0]} target {best[1]}, weight {best[2]} "
+              f"(mean P@10 there {mean_precision(tune, *best):.3f}); on the other half ({len(test)} tracks): "
+              f"{mean_precision(test, *best):.3f} vs {mean_precision(test, None, 0.0, 0.0):.3f} without")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--split-check", action="store_true")
+    args = parser.parse_args()
+    with open(DATA, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    split_check(rows) if args.split_check else table(rows)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ class GenreAdmin(admin.ModelAdmin):
 
 @admin.register(Mood)
 class MoodAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "valence", "energy"]
+    list_display = ["code", "name", "valence", "energy", "instrumentalness"]
 
 
 class MoodMapGenreInline(admin.TabularInline):

@@ -24,13 +24,16 @@ EMOTIONS: dict[str, tuple[str, float, float, str]] = {
     "calm": ("Calm", 0.78, -0.68, "#2ca02c"),
 }
 
-# code: (name, valence 0..1, energy 0..1)
-MOODS: dict[str, tuple[str, float, float]] = {
-    "happy": ("Happy", 0.58, 0.75),
-    "sad": ("Sad", 0.29, 0.39),
-    "calm": ("Calm", 0.15, 0.16),
-    "energetic": ("Energetic", 0.44, 0.88),
-    "intense": ("Intense", 0.25, 0.85),
+# code: (name, valence 0..1, energy 0..1, instrumentalness 0..1 or None when it does not matter)
+# Calm music is mostly instrumental; valence and energy alone cannot tell it from sad songs. The
+# value and its weight (recommendations.engine.INSTRUMENTAL_WEIGHT) were chosen on one half of
+# data_moods.csv split by artist and checked on the other half (docs/recommendations.md).
+MOODS: dict[str, tuple[str, float, float, float | None]] = {
+    "happy": ("Happy", 0.58, 0.75, None),
+    "sad": ("Sad", 0.29, 0.39, None),
+    "calm": ("Calm", 0.15, 0.16, 0.8),
+    "energetic": ("Energetic", 0.44, 0.88, None),
+    "intense": ("Intense", 0.25, 0.85, None),
 }
 
 GENRES: dict[str, str] = {
@@ -85,3 +88,10 @@ def default_target(moods: list[str]) -> tuple[float, float]:
     valence = sum(MOODS[m][1] for m in moods) / len(moods)
     energy = sum(MOODS[m][2] for m in moods) / len(moods)
     return music_to_circumplex(valence), music_to_circumplex(energy)
+
+
+def shared_instrumentalness(values: list[float | None]) -> float | None:
+    """The moods' mean instrumentalness when every one of them cares, else None (no preference)."""
+    if not values or any(v is None for v in values):
+        return None
+    return sum(values) / len(values)

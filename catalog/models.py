@@ -1,4 +1,5 @@
 """Catalog models: the emotions the model can output, genres, and (later) tracks and mood maps."""
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -52,6 +53,10 @@ class Mood(models.Model):
     name = models.CharField(max_length=64)
     valence = models.FloatField(help_text="Typical valence of tracks with this mood, 0..1.")
     energy = models.FloatField(help_text="Typical energy of tracks with this mood, 0..1.")
+    instrumentalness = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Typical instrumentalness, 0..1, where it matters (calm: mostly instrumental); blank "
+                  "otherwise. Recommendations for this mood favour tracks whose measured value is near it.")
 
     class Meta:
         ordering = ["code"]

@@ -66,8 +66,9 @@ def load_defaults(*, with_starter_catalog: bool = True) -> None:
     Existing rows are left as staff edited them; only missing ones are created.
     """
     emotions_load_defaults()
-    for code, (name, valence, energy) in defaults.MOODS.items():
-        Mood.objects.get_or_create(code=code, defaults={"name": name, "valence": valence, "energy": energy})
+    for code, (name, valence, energy, instrumentalness) in defaults.MOODS.items():
+        Mood.objects.get_or_create(code=code, defaults={"name": name, "valence": valence, "energy": energy,
+                                                        "instrumentalness": instrumentalness})
     for slug, name in defaults.GENRES.items():
         Genre.objects.get_or_create(slug=slug, defaults={"name": name})
     emotions = {e.code: e for e in Emotion.objects.all()}

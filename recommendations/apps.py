@@ -17,7 +17,7 @@ def enqueue_recommendations(sender, result, **kwargs) -> None:
 
 
 def forget_mood_maps(sender, **kwargs) -> None:
-    """A mood map, its genres or moods, an emotion or a genre changed: the next request rereads them."""
+    """A mood map, its genres or moods, an emotion, a genre or a mood changed: the next request rereads them."""
     from django.db import transaction
 
     from .selectors import forget_mood_maps as forget
@@ -44,9 +44,9 @@ class RecommendationsConfig(AppConfig):
 
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from catalog.models import Emotion, Genre, MoodMap, MoodMapGenre
+        from catalog.models import Emotion, Genre, Mood, MoodMap, MoodMapGenre
 
-        for model in (MoodMap, MoodMapGenre, Emotion, Genre):
+        for model in (MoodMap, MoodMapGenre, Emotion, Genre, Mood):
             for signal in (post_save, post_delete):
                 signal.connect(forget_mood_maps, sender=model, dispatch_uid=f"recommendations.forget.{model.__name__}")
         m2m_changed.connect(forget_mood_maps, sender=MoodMap.moods.through, dispatch_uid="recommendations.forget.moods")

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 
 # How far from the target a track may sit before it stops counting as close (valence/energy units).
 CLOSENESS_SIGMA = 0.2
+# How much a squared instrumentalness gap counts against a track, relative to valence/energy; only
+# where the target cares (calm) and the track's value is measured.
+INSTRUMENTAL_WEIGHT = 0.25
 # Weight kept by a track whose genres the mood map does not mention / whose genres are unknown.
 UNMAPPED_GENRE_WEIGHT = 0.3
 UNKNOWN_GENRE_WEIGHT = 0.5
@@ -35,6 +38,7 @@ class Target:
     description: str = ""
     keywords: str = ""
     blend: dict[str, float] = field(default_factory=dict)  # emotion -> probability when blended
+    instrumentalness: float | None = None  # None: the target's moods do not care
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Candidate:
     measured: bool = False
     popularity: int | None = None
     source: str = "catalog"
+    instrumentalness: float | None = None
 
 
 @dataclass
@@ -93,6 +98,9 @@ def _genre_affinity(candidate: Candidate, prefs: Preferences) -> float:
 def base_score(candidate: Candidate, target: Target, prefs: Preferences) -> tuple[float, list[str]]:
     """Closeness to the target times genre weight, scaled by learned affinities; plus reasons."""
     distance2 = (candidate.valence - target.valence) ** 2 + (candidate.energy - target.energy) ** 2
+    texture = target.instrumentalness is not None and candidate.instrumentalness is not None
+    if texture:
+        distance2 += INSTRUMENTAL_WEIGHT * (candidate.instrumentalness - target.instrumentalness) ** 2
     closeness = math.exp(-distance2 / (2 * CLOSENESS_SIGMA ** 2))
     genre_weight = _genre_weight(candidate, target)
     genre_aff = _clip(_genre_affinity(candidate, prefs))
@@ -108,7 +116,8 @@ def base_score(candidate: Candidate, target: Target, prefs: Preferences) -> tupl
         reasons.append(("high" if candidate.valence >= 0.6 else "low" if candidate.valence <= 0.35 else "mid")
                        + " valence, "
                        + ("high" if candidate.energy >= 0.65 else "low" if candidate.energy <= 0.35 else "mid")
-                       + " energy")
+                       + " energy"
+                       + (", instrumental" if texture and candidate.instrumentalness >= 0.5 else ""))
     elif mood_hit:
         reasons.append(f"tagged {'/'.join(mood_hit)}")
     if artist_aff > 0.5:

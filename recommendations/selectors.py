@@ -9,7 +9,7 @@ from django.db.models.expressions import ExpressionWrapper
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from catalog.defaults import circumplex_to_music
+from catalog.defaults import circumplex_to_music, shared_instrumentalness
 from catalog.errors import UnknownEmotionError
 from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
 
@@ -50,7 +50,8 @@ def _target_from(mood_map: MoodMap) -> Target:
         valence=circumplex_to_music(mood_map.valence), energy=circumplex_to_music(mood_map.arousal),
         genre_weights={w.genre.slug: w.weight for w in mood_map.genre_weights.all()},
         moods=frozenset(m.code for m in mood_map.moods.all()), description=mood_map.description,
-        keywords=mood_map.keywords)
+        keywords=mood_map.keywords,
+        instrumentalness=shared_instrumentalness([m.instrumentalness for m in mood_map.moods.all()]))
 
 
 def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | None = None,
@@ -80,7 +81,9 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
         moods=frozenset().union(*(parts[e].moods for e in weights)),
         description=parts[label].description if label in parts else "",
         keywords=parts[max(weights, key=weights.get)].keywords,
-        blend={e: round(probabilities[e], 2) for e in weights})
+        blend={e: round(probabilities[e], 2) for e in weights},
+        instrumentalness=None if any(parts[e].instrumentalness is None for e in weights)
+        else sum(w * parts[e].instrumentalness for e, w in weights.items()))
 
 
 class _Joined(Aggregate):
@@ -119,7 +122,7 @@ def _near(queryset: QuerySet, target: Target, radius: float, limit: int) -> list
         est_energy__gte=target.energy - radius, est_energy__lte=target.energy + radius,
     ).annotate(distance=distance, genre_ids=_GENRE_IDS, mood_ids=_MOOD_IDS).order_by("distance", "id")
         .values("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity",
-                "genre_ids", "mood_ids")[:limit])
+                "instrumentalness", "genre_ids", "mood_ids")[:limit])
 
 
 def _names(joined: str | None, names: dict[int, str]) -> tuple[str, ...]:
@@ -161,7 +164,7 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
         Candidate(track_id=i, artist=row["artist"], valence=row["est_valence"], energy=row["est_energy"],
                   genres=row["genres"], moods=_names(row["mood_ids"], mood_codes),
                   measured=row["valence"] is not None and row["energy"] is not None,
-                  popularity=row["popularity"])
+                  popularity=row["popularity"], instrumentalness=row["instrumentalness"])
         for i, row in rows.items() if i not in exclude_ids
     ]
 
@@ -173,7 +176,7 @@ def candidates_for_tracks(*, tracks: list[Track], source: str) -> list[Candidate
                   moods=tuple(tag.mood.code for tag in t.mood_tags.all()
                               if not tag.rejected and tag.source != TrackMoodTag.Source.SUGGESTED),
                   measured=t.valence is not None and t.energy is not None, popularity=t.popularity,
-                  source=source)
+                  source=source, instrumentalness=t.instrumentalness)
         for t in tracks if t.est_valence is not None and t.est_energy is not None
     ]
 

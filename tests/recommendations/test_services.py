@@ -3,6 +3,7 @@ from collections import Counter
 import pytest
 
 from catalog.models import Genre, MoodMap, Track
+from catalog.services import refresh_positions
 from recommendations import services
 from recommendations.models import Affinity, EmotionCorrection, Feedback, RecommendationSet
 
@@ -160,3 +161,35 @@ def test_the_set_pushed_to_the_browser_is_the_set_the_api_serves(catalog, result
     assert message["recommendations"] == served
     assert any(item["track"]["moods"] and item["track"]["genres"] for item in served["items"])
     assert any(item["track"]["embed_url"] for item in served["items"])
+
+
+def _measured_tracks(prefix, n, valence, energy, instrumentalness, genre):
+    tracks = [Track.objects.create(title=f"{prefix} {i}", artist=f"{prefix} artist {i}", valence=valence,
+                                   energy=energy, instrumentalness=instrumentalness) for i in range(n)]
+    for track in tracks:
+        track.genres.add(genre)
+    refresh_positions(track_ids=[t.pk for t in tracks])
+    return {t.pk for t in tracks}
+
+
+def test_calm_music_is_instrumental_not_just_quiet(catalog, result_for):
+    """Valence and energy alone put sad songs beside calm pieces; calm's instrumentalness separates them."""
+    from catalog.models import Mood
+    from recommendations.selectors import target_for
+
+    target = target_for(label="calm", strategy="calm")
+    Track.objects.update(active=False)  # only the tracks below compete
+    ambient = Genre.objects.get(slug="ambient")
+    vocal = _measured_tracks("Vocal", 12, target.valence, target.energy, 0.02, ambient)
+    instrumental = _measured_tracks("Piano", 12, target.valence + 0.04, target.energy + 0.04, 0.9, ambient)
+
+    calm = services.build_recommendation_set(result=result_for("calm"), strategy="calm")
+    picked = {i.track_id for i in calm.items.all()}
+    assert len(picked & instrumental) >= 8, "calm should favour the instrumental pieces"
+    assert "instrumental" in calm.items.first().why
+
+    # Staff say instrumentalness does not matter for calm: the (slightly) closer vocal songs win.
+    Mood.objects.filter(code="calm").update(instrumentalness=None)
+    Mood.objects.get(code="calm").save()  # the admin saves; saving invalidates the cached targets
+    again = services.build_recommendation_set(result=result_for("calm"), strategy="calm")
+    assert len({i.track_id for i in again.items.all()} & vocal) >= 8
