@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -136,6 +137,30 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up notices kept off the terminal.
+
+    Some builds print them (e.g. "oneDNN custom operations are on", on CPUs with AVX-512) straight
+    to file descriptor 2 before TF_CPP_MIN_LOG_LEVEL is read, which would break the promise of one
+    line per bad file on stderr. They are captured, and shown only if the import itself fails.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.buffer.write(sink.read())
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
@@ -174,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_info)
     args = parser.parse_args(argv)
+    if args.func is not cmd_info:
+        _import_tensorflow_quietly()
     try:
         return int(args.func(args))
     except FileNotFoundError as exc:
