@@ -9,6 +9,37 @@ function formatDuration(ms) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+const STRATEGY_PHRASE = { match: "to match your mood", lift: "to lift your mood", calm: "to calm things down" };
+const VALENCE_WORD = { high: "bright", mid: "balanced", low: "melancholic" };
+const ENERGY_WORD = { high: "energetic", mid: "steady", low: "gentle" };
+
+function listWords(words) {
+  return words.length > 1 ? `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}` : words.join("");
+}
+
+// The API's "why" is compact ("sad -> lift: upbeat pop; high valence, mid energy; you liked this
+// artist"); people read "Feeling sad, to lift your mood: upbeat pop. Bright and steady; you liked
+// this artist." Anything not in that shape is shown as it came.
+export function readableWhy(why) {
+  const [head, ...reasons] = why.split("; ");
+  const m = head.match(/^(?:unsure \((.+)\)|([\w-]+)) -> (\w+)(?::\s*(.+))?$/);
+  if (!m) return why;
+  const [, blend, emotion, strategy, description] = m;
+  const who = blend ? `Not sure between ${listWords(blend.split(" / "))}` : `Feeling ${emotion}`;
+  const sentence = `${who}, ${STRATEGY_PHRASE[strategy] || strategy}${description ? `: ${description}` : ""}.`;
+  const details = reasons.map((reason) => {
+    const sound = reason.match(/^(high|mid|low) valence, (high|mid|low) energy(, instrumental)?$/);
+    if (sound) return listWords([VALENCE_WORD[sound[1]], ENERGY_WORD[sound[2]], ...(sound[3] ? ["instrumental"] : [])]);
+    const tagged = reason.match(/^tagged (.+)$/);
+    if (!tagged) return reason;
+    const moods = listWords(tagged[1].split("/"));
+    return `${/^[aeiou]/i.test(moods) ? "an" : "a"} ${moods} track`;
+  });
+  if (!details.length) return sentence;
+  const rest = details.join("; ");
+  return `${sentence} ${rest.charAt(0).toUpperCase()}${rest.slice(1)}.`;
+}
+
 function sendFeedback(itemId, payload) {
   return api(`/api/v1/recommendations/${itemId}/feedback/`, { method: "POST", json: payload });
 }
@@ -115,7 +146,7 @@ export function trackItem(item) {
       h("div", { class: "track-text" },
         h("h3", { class: "track-title" }, track.title),
         h("p", { class: "track-meta" }, meta))),
-    item.why ? h("p", { class: "track-why" }, h("strong", {}, "Why: "), item.why) : null,
+    item.why ? h("p", { class: "track-why" }, h("strong", {}, "Why: "), readableWhy(item.why)) : null,
     player(item),
     feedbackControls(item));
 }

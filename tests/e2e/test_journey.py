@@ -60,7 +60,8 @@ def test_full_journey(browser, new_page, shots):
     tracks = page.locator("#track-list > li.track")
     expect(tracks.first).to_be_visible(timeout=30_000)
     first = tracks.first
-    expect(first.locator(".track-why")).to_contain_text("Why:")
+    expect(first.locator(".track-why")).to_contain_text(re.compile(r"Why: (Feeling \w+|Not sure between .+), to \w+"))
+    expect(first.locator(".track-why")).not_to_contain_text("->")  # the API's shorthand, put into words
     shots(page, "05-result")
     first.get_by_role("button", name=re.compile("^Like ")).click()
     expect(first.locator(".save-state")).to_have_text("Saved")
