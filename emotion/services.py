@@ -50,6 +50,19 @@ def audio_validate(*, data: bytes) -> float:
     return duration
 
 
+def audio_validate_warm_up() -> None:
+    """Run the upload check once on a generated second of sound (a web process calls it at start)."""
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    t = np.arange(16000) / 16000
+    buffer = io.BytesIO()
+    sf.write(buffer, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000, format="WAV")
+    audio_validate(data=buffer.getvalue())
+
+
 def _retention_deadline(*, profile: Profile, created_at: datetime) -> datetime | None:
     if profile.recording_retention == Profile.Retention.DAYS_30:
         return created_at + timedelta(days=settings.EMOTION_RETENTION_DAYS)

@@ -1,5 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
+import logging
 import os
+import threading
 
 from django.core.asgi import get_asgi_application
 
@@ -18,3 +20,17 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(MoodifyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+def _warm_upload_check() -> None:
+    """Uploads are checked by decoding them (librosa: ~2 s to import and load its compiled kernels
+    in a new process). Done here, in the background, the first upload of a web process doesn't pay it."""
+    try:
+        from emotion.services import audio_validate_warm_up
+
+        audio_validate_warm_up()
+    except Exception:  # a failed warm-up only means the first upload is slower
+        logging.getLogger(__name__).exception("Could not warm up the upload check")
+
+
+threading.Thread(target=_warm_upload_check, name="warm-upload-check", daemon=True).start()
