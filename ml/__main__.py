@@ -120,6 +120,26 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    from ml.datasets import LABEL_MAPS, LabelMap, discover
+    from ml.predictor import EmotionPredictor
+    from ml.score import score_clips, summary
+
+    clips = discover(args.data, args.corpus)
+    if not clips:
+        print(f"error: no RAVDESS, TESS, CREMA-D or SAVEE file names found under {args.data}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    predictor = EmotionPredictor.load(args.model)
+    own = predictor.config["label_map"]
+    label_map = LABEL_MAPS[args.label_map] if args.label_map else LabelMap(own["name"], tuple(own["labels"]),
+                                                                           own.get("mapping", {}))
+    report = score_clips(predictor, clips, label_map, progress=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=2))
+    print(summary(report))
+    return 0
+
+
 def cmd_card(args: argparse.Namespace) -> int:
     from ml.card import refresh_card
     from ml.predictor import DEFAULT_MODEL_DIR
@@ -192,6 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("score", help="score a trained model on labelled clips it has never heard (no training)")
+    p.add_argument("--data", required=True, help="folder of RAVDESS / TESS / CREMA-D / SAVEE files")
+    p.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
+    p.add_argument("--label-map", choices=["default7", "mood4", "cremad6"],
+                   help="how the corpus emotions map onto the model's classes (default: the model's own)")
+    p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.add_argument("--out", help="write the full JSON report here")
+    p.set_defaults(func=cmd_score)
     p = sub.add_parser("card", help="rebuild a model's card from its evaluation/ reports")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_card)
