@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -60,6 +61,31 @@ def _responds(base_url: str) -> bool:
         return requests.get(f"{base_url}/api/schema/", timeout=2).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+def test_embedded_sqlite_takes_concurrent_writers_without_database_is_locked(embedded_site):
+    """Several people at once while the worker writes their recommendations: SQLite must queue the
+    writers (WAL, IMMEDIATE transactions, a busy timeout), not answer 500 "database is locked"."""
+    base_url, _, log_path = embedded_site
+    people = [Person(base_url, f"busy{i}@example.com").sign_up() for i in range(6)]
+    moods = ["happy", "sad", "angry", "calm", "neutral"]
+
+    def busy(person: Person) -> list[int]:
+        codes = []
+        for mood in moods:
+            picked = person.api("POST", "/api/v1/submissions/picked/", json={"emotion": mood})
+            codes.append(picked.status_code)
+            if picked.ok:
+                rec = person.api("GET", f"/api/v1/submissions/{picked.json()['id']}/recommendations/")
+                codes.append(rec.status_code)
+            codes.append(person.api("PATCH", "/api/v1/me/profile/", json={"strategy": "lift"}).status_code)
+        return codes
+
+    with ThreadPoolExecutor(max_workers=len(people)) as pool:
+        codes = [code for person_codes in pool.map(busy, people) for code in person_codes]
+    assert codes and all(code < 500 for code in codes), sorted(set(codes))
+    assert all(code in (200, 201, 202) for code in codes), sorted(set(codes))
+    assert "database is locked" not in log_path.read_text(errors="replace")
 
 
 def test_embedded_mode_runs_the_real_pipeline_and_stops_cleanly_on_ctrl_c(embedded_site, speech_clip):
