@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from catalog.api.serializers import track_payload
+from catalog.api.serializers import TrackSerializer, track_payload
 from catalog.models import Strategy, Track
 
 from ..engine import Candidate
@@ -38,6 +38,33 @@ def new_set_payload(rec_set: RecommendationSet, items: list[Recommendation], can
         (item, track_payload(tracks[item.track_id], genres=by_id[item.track_id].genres,
                              moods=by_id[item.track_id].moods), {"liked": None, "rating": None})
         for item in items])
+
+
+class ItemFeedbackSerializer(serializers.Serializer):
+    liked = serializers.BooleanField(allow_null=True, help_text="The latest like (true) or dislike (false).")
+    rating = serializers.IntegerField(allow_null=True, min_value=1, max_value=5)
+
+
+class RecommendationItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Send feedback to /api/v1/recommendations/{id}/feedback/.")
+    rank = serializers.IntegerField(min_value=1)
+    score = serializers.FloatField()
+    source = serializers.ChoiceField(choices=Recommendation.Source.choices)
+    why = serializers.CharField()
+    track = TrackSerializer()
+    feedback = ItemFeedbackSerializer()
+
+
+class RecommendationSetSerializer(serializers.Serializer):
+    """Read-only; the declared fields describe the set object (`set_payload`) for the OpenAPI schema."""
+
+    id = serializers.IntegerField()
+    submission_id = serializers.UUIDField()
+    emotion = serializers.CharField(help_text="The emotion the set answers: detected, or the user's correction.")
+    strategy = serializers.ChoiceField(choices=Strategy.choices)
+    created_at = serializers.DateTimeField()
+    notice = serializers.CharField(allow_null=True, help_text="Set when Spotify could not be asked (local results only).")
+    items = RecommendationItemSerializer(many=True)
 
 
 class StrategyQuerySerializer(serializers.Serializer):

@@ -2,6 +2,7 @@
 import uuid
 
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +11,8 @@ from .. import services
 from ..models import Recommendation
 from ..selectors import set_with_items
 from .serializers import (
-    CorrectionInputSerializer, FeedbackInputSerializer, FeedbackSerializer, StrategyQuerySerializer, set_payload,
+    CorrectionInputSerializer, FeedbackInputSerializer, FeedbackSerializer, RecommendationSetSerializer,
+    StrategyQuerySerializer, set_payload,
 )
 
 
@@ -28,6 +30,7 @@ def own_submission(request, submission_id: str):
 
 
 class SubmissionRecommendationsView(APIView):
+    @extend_schema(parameters=[StrategyQuerySerializer], responses=RecommendationSetSerializer)
     def get(self, request, submission_id):
         submission = own_submission(request, submission_id)
         query = StrategyQuerySerializer(data=request.query_params)
@@ -38,6 +41,7 @@ class SubmissionRecommendationsView(APIView):
 
 
 class FeedbackView(APIView):
+    @extend_schema(request=FeedbackInputSerializer, responses={201: FeedbackSerializer})
     def post(self, request, item_id):
         item = Recommendation.objects.select_related("track").filter(
             pk=item_id, recommendation_set__user=request.user).first()
@@ -50,6 +54,7 @@ class FeedbackView(APIView):
 
 
 class CorrectionView(APIView):
+    @extend_schema(request=CorrectionInputSerializer, responses={201: RecommendationSetSerializer})
     def post(self, request, submission_id):
         submission = own_submission(request, submission_id)
         data = CorrectionInputSerializer(data=request.data)

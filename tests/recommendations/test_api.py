@@ -152,3 +152,19 @@ def test_a_mood_map_edit_takes_effect_on_the_next_request(catalog, api, user, re
     body = api.get(f"/api/v1/submissions/{result_for('happy').submission_id}/recommendations/").json()
     assert body["items"][0]["why"].startswith("happy -> match: island sounds")
     assert any("reggae" in i["track"]["genres"] for i in body["items"])
+
+
+def test_the_schema_describes_the_set_object_the_api_serves(catalog, api, result_for):
+    result = result_for("sad")
+    served = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    schema = api.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    assert set(components["RecommendationSet"]["properties"]) == set(served)
+    assert set(components["RecommendationItem"]["properties"]) == set(served["items"][0])
+    assert set(components["Track"]["properties"]) == set(served["items"][0]["track"])
+    assert set(components["ItemFeedback"]["properties"]) == set(served["items"][0]["feedback"])
+    paths = schema["paths"]
+    get = paths["/api/v1/submissions/{submission_id}/recommendations/"]["get"]
+    assert get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/RecommendationSet")
+    feedback = paths["/api/v1/recommendations/{item_id}/feedback/"]["post"]
+    assert feedback["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/FeedbackInput")
