@@ -58,7 +58,7 @@ def test_bytes_input_decodes_like_the_file(speech_formats: dict[str, Path]) -> N
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
-@pytest.mark.parametrize("rate", [8_000, 44_100, 96_000])
+@pytest.mark.parametrize("rate", [22_050, 44_100, 96_000])
 def test_other_sample_rates_are_resampled(rate: int, speech_wav: Path, tmp_path: Path,
                                           speech_16k: np.ndarray) -> None:
     path = tmp_path / f"speech_{rate}.wav"
@@ -66,6 +66,19 @@ def test_other_sample_rates_are_resampled(rate: int, speech_wav: Path, tmp_path:
     y, sr = load_audio(path)
     assert sr == SAMPLE_RATE
     assert abs(len(y) - len(speech_16k)) < 0.02 * SAMPLE_RATE
+
+
+@pytest.mark.parametrize("rate", [8_000, 11_025])
+def test_telephone_quality_audio_is_refused_with_a_reason(rate: int, speech_wav: Path, tmp_path: Path,
+                                                         speech_16k: np.ndarray) -> None:
+    path = tmp_path / f"speech_{rate}.wav"
+    ffmpeg("-i", str(speech_wav), "-ar", str(rate), str(path))
+    with pytest.raises(InvalidAudioError) as caught:
+        load_audio(path)
+    assert f"{rate / 1000:g} kHz" in caught.value.user_message and "16 kHz" in caught.value.user_message
+    assert caught.value.http_status == 400
+    with pytest.raises(InvalidAudioError):  # arrays handed to the predictor are held to the same rule
+        prepare_speech(speech_16k[::2], 8_000)
 
 
 def test_stereo_is_downmixed(tmp_path: Path, speech_16k: np.ndarray) -> None:
