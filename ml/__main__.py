@@ -62,12 +62,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for proto in protocols:
         report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0)
         path = write_report(report, out)
+        if args.oof:
+            # Out-of-fold logits, to compare or ensemble variants on exactly the same folds.
+            import numpy as np
+
+            np.savez(Path(args.oof).with_suffix(f".{proto}.npz"), **report["_oof"])
         print(summary_line(report))
         print(f"report: {path}")
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from ml.calibration import shipped_temperature
     from ml.card import build_card, data_summary
     from ml.train import configure_threads, fit, save_model
 
@@ -88,7 +94,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     report_path = Path(args.calibration or DEFAULT_REPORT_DIR / "report-speaker.json")
     if report_path.exists():
         cv = json.loads(report_path.read_text())
-        temperature = float(cv["calibration"]["temperature"])
+        temperature = shipped_temperature(cv["calibration"])
     total = time.time() - t0
     card = build_card(data_summary(fs.clips), config, cv_report=cv, report_dir=report_path.parent,
                       train_seconds={"features": t_feat, "fit": history["train_seconds"][0],
@@ -207,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--protocol", choices=["speaker", "random", "both"], default="speaker")
     p.add_argument("--baseline", action="store_true", help="also run the SVM baseline")
     p.add_argument("--out", default=str(DEFAULT_REPORT_DIR))
+    p.add_argument("--oof", help="also save out-of-fold logits to OOF.<protocol>.npz")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("predict", help="predict emotions of audio files, one JSON line each")
     p.add_argument("files", nargs="+")

@@ -25,11 +25,24 @@ class AugmentConfig:
     p_stretch: float = 0.5
     p_speed: float = 0.3
     p_noise: float = 0.6
+    # Vocal tract length perturbation (a feature-side spectral warp, ml.features.vtlp_matrix):
+    # factor drawn from 1 +- vtlp with probability p_vtlp; 0 = off.
+    vtlp: float = 0.0
+    p_vtlp: float = 0.0
 
 
 def variant_seed(clip_id: str, variant: int) -> int:
     digest = hashlib.sha256(f"{clip_id}#{variant}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
+
+
+def vtlp_factor(seed: int, config: AugmentConfig = AugmentConfig()) -> float:
+    """The VTLP warp factor of one augmented variant (1.0 = no warp); deterministic in ``seed``."""
+    # Its own stream (seed + 1), so turning VTLP on leaves the waveform augmentations unchanged.
+    rng = np.random.default_rng(seed + 1)
+    if config.vtlp <= 0 or rng.random() >= config.p_vtlp:
+        return 1.0
+    return float(rng.uniform(1 - config.vtlp, 1 + config.vtlp))
 
 
 def augment(y: np.ndarray, seed: int, config: AugmentConfig = AugmentConfig()) -> np.ndarray:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.audio import load_speech
-from ml.augment import AugmentConfig, augment, variant_seed
+from ml.augment import AugmentConfig, augment, variant_seed, vtlp_factor
 from ml.datasets import Clip
 from ml.errors import AudioError
 from ml.features import FeatureConfig, extract_features
@@ -52,7 +52,12 @@ def default_cache_dir() -> Path:
 
 def _key(clips: list[Clip], aug: AugmentConfig) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([CACHE_VERSION, asdict(FeatureConfig()), asdict(aug)]).encode())
+    aug_d = asdict(aug)
+    if aug.vtlp <= 0:
+        # Off, VTLP changes nothing: keep the key (and the caches) of configs without it.
+        aug_d.pop("vtlp")
+        aug_d.pop("p_vtlp")
+    h.update(json.dumps([CACHE_VERSION, asdict(FeatureConfig()), aug_d]).encode())
     for c in clips:
         st = c.path.stat()
         h.update(f"{c.path}|{st.st_size}|{st.st_mtime_ns}|{c.emotion}|{c.speaker}\n".encode())
@@ -84,10 +89,10 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
             skipped += 1  # an unusable training file is skipped, not fatal
             continue
         for v in range(aug.variants + 1):
-            y = speech.waveform if v == 0 else augment(
-                speech.waveform, variant_seed(clip.clip_id, v), aug
-            )
-            chunks.append(extract_features(y).astype(np.float16))
+            seed = variant_seed(clip.clip_id, v)
+            y = speech.waveform if v == 0 else augment(speech.waveform, seed, aug)
+            warp = 1.0 if v == 0 else vtlp_factor(seed, aug)
+            chunks.append(extract_features(y, vtlp=warp).astype(np.float16))
             clip_index.append(ci)
             variant.append(v)
     if skipped:

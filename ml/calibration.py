@@ -51,3 +51,45 @@ def reliability(probs: np.ndarray, targets: np.ndarray, n_bins: int = 10) -> dic
         out["accuracy"].append(float(correct[in_bin].mean()) if in_bin.any() else float("nan"))
         out["count"].append(int(in_bin.sum()))
     return out
+
+
+def crossfitted_temperature_probs(logits: np.ndarray, targets: np.ndarray,
+                                  fold: np.ndarray) -> np.ndarray:
+    """Each fold's probabilities scaled by a temperature fitted on the *other* folds only, so an
+    ECE measured on them is measured on data the temperature never saw."""
+    probs = np.zeros(logits.shape, np.float64)
+    for k in np.unique(fold):
+        te = fold == k
+        probs[te] = softmax(logits[te], fit_temperature(logits[~te], targets[~te]))
+    return probs
+
+
+def choose_calibration(logits: np.ndarray, targets: np.ndarray, fold: np.ndarray,
+                       n_bins: int = 15) -> dict[str, float | str]:
+    """Ship temperature scaling only if it lowers the cross-fitted ECE; otherwise ship none (T = 1).
+
+    A temperature that minimises the pooled out-of-fold NLL can still over-correct folds it was
+    not fitted on; users see the shipped probabilities, so the held-out ECE decides.
+    """
+    ece_none = expected_calibration_error(softmax(logits), targets, n_bins)
+    ece_temp = expected_calibration_error(crossfitted_temperature_probs(logits, targets, fold),
+                                          targets, n_bins)  # fmt: skip
+    temperature = fit_temperature(logits, targets)
+    use_temp = ece_temp < ece_none
+    return {
+        "method": "temperature" if use_temp else "none",
+        "temperature": temperature,
+        "shipped_temperature": temperature if use_temp else 1.0,
+        "ece_before": ece_none,
+        "ece_after_crossfitted": ece_temp,
+        "ece_shipped": ece_temp if use_temp else ece_none,
+    }
+
+
+def shipped_temperature(calibration: dict) -> float:
+    """The temperature a model trained after this CV report ships with (reports written before
+    the choice existed: temperature only where it lowered the cross-fitted ECE)."""
+    if "shipped_temperature" in calibration:
+        return float(calibration["shipped_temperature"])
+    better = calibration["ece_after_crossfitted"] < calibration["ece_before"]
+    return float(calibration["temperature"]) if better else 1.0

@@ -42,7 +42,12 @@ def _brief(report: dict | None) -> dict | None:
     }
     if "calibration" in report:
         cal = report["calibration"]
+        from ml.calibration import shipped_temperature
+
         out["calibration"] = {k: cal[k] for k in ("temperature", "ece_before", "ece_after_crossfitted")}
+        t = shipped_temperature(cal)
+        out["calibration"]["shipped_temperature"] = t
+        out["calibration"]["method"] = "temperature" if t != 1.0 else "none"
     return out
 
 
@@ -146,12 +151,17 @@ def render_markdown(card: dict) -> str:
             f"{_pct(ev['best_fold']['accuracy'])}. The shipped model is trained on all data.", ""]  # fmt: skip
         cal = ev.get("calibration")
         if cal:
+            shipped = cal.get("method", "temperature") == "temperature"
             lines += ["## Calibration", "",
                       f"Temperature scaling fitted on the out-of-fold logits: T = "
                       f"{cal['temperature']:.3f}. Expected calibration error (15 bins): "
-                      f"{cal['ece_before']:.3f} before, {cal['ece_after_crossfitted']:.3f} after "
-                      "(cross-fitted: each fold scaled with a temperature fitted on the others).",
-                      ""]  # fmt: skip
+                      f"{cal['ece_before']:.3f} without scaling, {cal['ece_after_crossfitted']:.3f} "
+                      "with it (cross-fitted: each fold scaled with a temperature fitted on the "
+                      "others). Shipped: "
+                      + (f"temperature scaling (T = {cal['shipped_temperature']:.3f}), because it "
+                         "lowers the held-out ECE." if shipped else
+                         "no scaling (T = 1), because the temperature did not lower the held-out "
+                         "ECE."), ""]  # fmt: skip
     tg = card.get("targets")
     if tg:
         verdict = lambda ok: "met" if ok else "**not met**"  # noqa: E731
@@ -177,12 +187,14 @@ def render_markdown(card: dict) -> str:
     variants = card.get("variants_tried")
     if variants:
         lines += ["## Variants tried (speaker-independent 5-fold CV)", "",
-                  "| variant | overall acc | UAR | RAVDESS acc | TESS acc | note |",
-                  "|---|---|---|---|---|---|"]  # fmt: skip
+                  "| variant | overall acc | UAR | RAVDESS acc | TESS acc | ECE raw / T-scaled |"
+                  " note |", "|---|---|---|---|---|---|---|"]  # fmt: skip
         for v in variants:
+            ece = ("n/a" if v.get("ece_before") is None
+                   else f"{v['ece_before']:.3f} / {v['ece_after']:.3f}")  # fmt: skip
             lines.append(f"| {v['name']} | {_pct(v.get('accuracy'))} | {_pct(v.get('uar'))} | "
                          f"{_pct(v.get('ravdess_accuracy'))} | {_pct(v.get('tess_accuracy'))} | "
-                         f"{v.get('note', '')} |")  # fmt: skip
+                         f"{ece} | {v.get('note', '')} |")  # fmt: skip
         lines.append("")
     tr = card["training"]
     secs = tr["seconds"]

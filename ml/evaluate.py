@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ml.cache import FeatureSet
-from ml.calibration import expected_calibration_error, fit_temperature, reliability, softmax
+from ml.calibration import choose_calibration, crossfitted_temperature_probs, reliability, softmax
 from ml.datasets import LABEL_MAPS
 from ml.train import TrainConfig, fit, fold_items, predict_logits, random_folds, speaker_folds, targets_for
 
@@ -78,14 +78,10 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
         print(f"fold {k + 1}: accuracy {acc:.3f} on {speakers}", flush=True)
     done = usable
     y, z, fold = targets[done], oof[done], fold_of[done]
-    # Cross-fitted temperature: each fold's probabilities are scaled by a temperature fitted on
-    # the other folds, so the reported "after" ECE is measured on data the fit never saw.
-    probs_cal = np.zeros_like(z)
-    for k in range(n_splits):
-        te = fold == k
-        probs_cal[te] = softmax(z[te], fit_temperature(z[~te], y[~te]))
-    temperature = fit_temperature(z, y)
+    # Temperature scaling is shipped only if it lowers the cross-fitted ECE (calibration.py).
+    choice = choose_calibration(z, y, fold)
     probs_raw = softmax(z)
+    probs_cal = crossfitted_temperature_probs(z, y, fold)
     corpora = np.array([clips[i].corpus for i in done])
     report: dict[str, Any] = {
         "protocol": protocol,
@@ -97,9 +93,7 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
         "folds": fold_summaries,
         "best_fold": max(fold_summaries, key=lambda f: f["accuracy"]),
         "calibration": {
-            "temperature": temperature,
-            "ece_before": expected_calibration_error(probs_raw, y),
-            "ece_after_crossfitted": expected_calibration_error(probs_cal, y),
+            **choice,
             "reliability_before": reliability(probs_raw, y),
             "reliability_after": reliability(probs_cal, y),
         },
@@ -107,7 +101,8 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
         "train_config": config.to_dict(),
         "seconds": time.time() - t0,
     }
-    report["_oof"] = {"logits": z, "targets": y, "corpora": corpora}
+    report["_oof"] = {"logits": z, "targets": y, "corpora": corpora, "fold": fold,
+                      "clip_ids": np.array([clips[i].clip_id for i in done])}
     return report
 
 
@@ -184,7 +179,7 @@ def summary_line(report: dict[str, Any]) -> str:
     parts += [f"{c} acc {m['accuracy']:.3f} UAR {m['uar']:.3f}" for c, m in pc.items()]
     cal = report["calibration"]
     parts.append(f"ECE {cal['ece_before']:.3f}->{cal['ece_after_crossfitted']:.3f} "
-                 f"T={cal['temperature']:.2f}")
+                 f"T={cal['temperature']:.2f}, shipped: {cal.get('method', 'temperature')}")
     return "; ".join(parts)
 
 

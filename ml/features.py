@@ -66,8 +66,40 @@ def _filters() -> dict[str, np.ndarray]:
     return _FILTERS
 
 
-def extract_features(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Return a ``(frames, N_FEATURES)`` float32 matrix for a prepared (trimmed, normalised) clip."""
+VTLP_BOUNDARY_HZ = 4800.0  # Jaitly & Hinton (2013): warp linearly below, pin Nyquist above
+
+
+def vtlp_matrix(alpha: float, n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """``(bins, bins)`` matrix moving STFT content at frequency f to VTLP(f) (about ``alpha * f``).
+
+    Vocal tract length perturbation: a longer or shorter vocal tract scales every formant by about
+    the same factor. Warping the magnitude spectrum this way imitates another speaker; the
+    piecewise-linear map keeps 0 Hz and Nyquist fixed, so no content leaves the band.
+    """
+    nyq = sample_rate / 2
+    freqs = np.linspace(0.0, nyq, n_fft // 2 + 1)
+    cut_out = VTLP_BOUNDARY_HZ * min(alpha, 1.0)  # where the output's linear part ends
+    cut_in = cut_out / alpha
+    # For each output bin, the input frequency whose content lands there (the inverse warp).
+    src = np.where(freqs <= cut_out, freqs / alpha,
+                   nyq - (nyq - freqs) * (nyq - cut_in) / (nyq - cut_out))  # fmt: skip
+    pos = np.clip(src / nyq * (len(freqs) - 1), 0, len(freqs) - 1)
+    lo = np.minimum(np.floor(pos).astype(int), len(freqs) - 2)
+    frac = pos - lo
+    m = np.zeros((len(freqs), len(freqs)), np.float32)
+    rows = np.arange(len(freqs))
+    m[rows, lo] = 1.0 - frac
+    m[rows, lo + 1] += frac
+    return m
+
+
+def extract_features(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE, *,
+                     vtlp: float = 1.0) -> np.ndarray:
+    """Return a ``(frames, N_FEATURES)`` float32 matrix for a prepared (trimmed, normalised) clip.
+
+    ``vtlp`` != 1 warps the spectrum (:func:`vtlp_matrix`) before every spectral feature: a
+    training-only augmentation; serving always uses the default 1.0.
+    """
     import librosa
 
     if sample_rate != SAMPLE_RATE:
@@ -76,6 +108,8 @@ def extract_features(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np
     fb = _filters()
     stft = librosa.stft(y, n_fft=N_FFT, hop_length=HOP, window=fb["window"], center=True)
     mag = np.abs(stft).astype(np.float32)
+    if vtlp != 1.0:
+        mag = vtlp_matrix(vtlp) @ mag
     power = mag**2
 
     mel_db = librosa.power_to_db(fb["mel"] @ power, ref=1.0, top_db=80.0)

@@ -6,7 +6,7 @@ so loading never deserialises arbitrary Python from a file.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -33,6 +33,9 @@ class ModelConfig:
     # Cepstral mean normalisation per utterance on the first `utterance_cmn` feature columns
     # (log-mel + MFCC = 104): removes microphone/channel colouring, keeps pitch and energy.
     utterance_cmn: int = 0
+    # Networks trained independently (seeds seed, seed+1, ...) whose logits are averaged; all
+    # live in one Keras graph, so serving calls one model whatever the number.
+    members: int = 1
     extra: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
@@ -54,6 +57,8 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     import keras
     from keras import layers
 
+    if config.members > 1:
+        return _build_ensemble(config, mean, variance)
     mean = np.zeros(config.n_features, np.float32) if mean is None else mean
     variance = np.ones(config.n_features, np.float32) if variance is None else variance
     x_in = keras.Input((config.window_frames, config.n_features), name="features")
@@ -80,6 +85,31 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     x = layers.Dropout(config.dense_dropout)(x)
     logits = layers.Dense(config.n_classes, name="logits")(x)
     return keras.Model([x_in, m_in], logits, name="moodify_ser")
+
+
+def _build_ensemble(config: ModelConfig, mean: np.ndarray | None,
+                    variance: np.ndarray | None):  # noqa: ANN202 - keras.Model
+    import keras
+    from keras import layers
+
+    single = replace(config, members=1)
+    x_in = keras.Input((config.window_frames, config.n_features), name="features")
+    m_in = keras.Input((config.window_frames,), name="mask")
+    outs = []
+    for i in range(config.members):
+        net = build_model(single, mean, variance)
+        net.name = f"member{i}"
+        outs.append(net([x_in, m_in]))
+    return keras.Model([x_in, m_in], layers.Average(name="mean_logits")(outs), name="moodify_ser")
+
+
+def assemble_ensemble(config: ModelConfig, members: list, mean: np.ndarray,  # noqa: ANN201
+                      variance: np.ndarray):
+    """One model averaging the logits of separately trained single networks."""
+    ens = build_model(replace(config, members=len(members)), mean, variance)
+    for i, net in enumerate(members):
+        ens.get_layer(f"member{i}").set_weights(net.get_weights())
+    return ens
 
 
 def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not import TensorFlow

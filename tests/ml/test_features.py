@@ -60,3 +60,30 @@ def test_training_cache_equals_serving_features(tmp_path: Path) -> None:
         np.testing.assert_allclose(fs.item(k), served, rtol=2e-3, atol=0.05)  # float16 cache
         aug = int(np.flatnonzero((fs.clip_index == i) & (fs.variant == 1))[0])
         assert not np.allclose(fs.item(aug)[: len(served)].mean(0), served.mean(0))
+
+
+def test_vtlp_moves_spectral_content_by_the_warp_factor() -> None:
+    from ml.features import vtlp_matrix
+
+    np.testing.assert_array_equal(vtlp_matrix(1.0), np.eye(vtlp_matrix(1.0).shape[0]))
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    # A "formant" at 1 kHz (a tone well below the 4.8-kHz boundary) must land near 1.1 kHz.
+    y = (0.1 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    centroid = FEATURE_NAMES.index("centroid")  # in kHz
+    plain = np.median(extract_features(y)[:, centroid])
+    longer = np.median(extract_features(y, vtlp=1.1)[:, centroid])
+    shorter = np.median(extract_features(y, vtlp=0.9)[:, centroid])
+    assert longer / plain == pytest.approx(1.1, abs=0.03)
+    assert shorter / plain == pytest.approx(0.9, abs=0.03)
+    np.testing.assert_array_equal(extract_features(y, vtlp=1.0), extract_features(y))
+
+
+def test_vtlp_factors_are_reproducible_and_in_range() -> None:
+    from ml.augment import AugmentConfig, vtlp_factor
+
+    off = AugmentConfig()
+    assert {vtlp_factor(s, off) for s in range(50)} == {1.0}
+    on = AugmentConfig(vtlp=0.12, p_vtlp=1.0)
+    f = np.array([vtlp_factor(s, on) for s in range(200)])
+    assert (f >= 0.88).all() and (f <= 1.12).all() and f.std() > 0.04
+    assert vtlp_factor(7, on) == vtlp_factor(7, on)
