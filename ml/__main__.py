@@ -188,6 +188,8 @@ def _import_tensorflow_quietly() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ml.augment import AugmentConfig
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
         p.add_argument("--label-map", default="default7", choices=["default7", "mood4", "cremad6"])
         p.add_argument("--epochs", type=int, default=0, help="epochs (default: TrainConfig)")
-        p.add_argument("--augment-variants", type=int, default=2, help="augmented copies per clip")
+        p.add_argument("--augment-variants", type=int, default=AugmentConfig().variants,
+                       help="augmented copies per clip")
         p.add_argument("--limit-speakers", type=int, default=0, help="first N speakers only")
         p.add_argument("--seed", type=int, default=1234)
         p.add_argument("--config", help='JSON overrides of TrainConfig, e.g. \'{"mixup": 0.2}\'')

@@ -16,7 +16,9 @@ from ml.audio import SAMPLE_RATE
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    variants: int = 2
+    """Training-fold augmentation. The defaults are the shipped model's (variant E in its card)."""
+
+    variants: int = 3
     pitch_semitones: float = 2.0
     stretch: float = 0.12
     speed: float = 0.08
@@ -27,8 +29,8 @@ class AugmentConfig:
     p_noise: float = 0.6
     # Vocal tract length perturbation (a feature-side spectral warp, ml.features.vtlp_matrix):
     # factor drawn from 1 +- vtlp with probability p_vtlp; 0 = off.
-    vtlp: float = 0.0
-    p_vtlp: float = 0.0
+    vtlp: float = 0.12
+    p_vtlp: float = 0.8
 
 
 def variant_seed(clip_id: str, variant: int) -> int:

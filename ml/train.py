@@ -36,12 +36,13 @@ class TrainConfig:
     class_weights: bool = True
     # Who gets an equal share of the loss: "none" (every clip alike), "corpus" or "speaker".
     # TESS is 70 % of the clips but 2 voices; balancing stops them drowning RAVDESS's 20.
-    balance: str = "none"
+    balance: str = "corpus"
     mixup: float = 0.0  # Beta(a, a) mixing of example pairs within a batch; 0 = off
     use_augmented: bool = True
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
+    # The shipped model (variant E) is three networks averaging their logits.
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(members=3))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
