@@ -111,8 +111,8 @@ _MOOD_IDS = _joined(TrackMoodTag.objects.filter(rejected=False).exclude(source=T
 
 
 def _near(queryset: QuerySet, target: Target, radius: float, limit: int) -> list[dict]:
-    """The `limit` tracks nearest the target inside a box (an index range scan), with their
-    genre slugs and mood codes aggregated by the database: one round trip per call."""
+    """The `limit` tracks nearest the target inside a box (an index range scan), with their genre
+    and (confirmed) mood ids aggregated by the database: one round trip per call."""
     distance = ExpressionWrapper(
         (F("est_valence") - target.valence) * (F("est_valence") - target.valence)
         + (F("est_energy") - target.energy) * (F("est_energy") - target.energy),
