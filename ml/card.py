@@ -87,7 +87,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
                          "graph that averages their logits")
     random_report = load("report-random.json")
     random_brief = _brief(random_report)
-    if random_brief and random_report.get("train_config") != config.to_dict():
+    if random_brief and random_report.get("train_config") != json.loads(json.dumps(config.to_dict())):
         random_brief["config_note"] = ("measured with an earlier training configuration, variant A with one "
                                        "network, and not re-run for the shipped one")
     return {
