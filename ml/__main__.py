@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("evaluate", help="cross-validate and write JSON + PNG reports")
     data_args(p)
-    p.add_argument("--protocol", choices=["speaker", "random", "both"], default="speaker")
+    p.add_argument("--protocol", choices=["speaker", "random", "corpus", "both"], default="speaker")
     p.add_argument("--baseline", action="store_true", help="also run the SVM baseline")
     p.add_argument("--out", default=str(DEFAULT_REPORT_DIR))
     p.add_argument("--oof", help="also save out-of-fold logits to OOF.<protocol>.npz")

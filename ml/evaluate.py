@@ -13,11 +13,21 @@ import numpy as np
 from ml.cache import FeatureSet
 from ml.calibration import choose_calibration, crossfitted_temperature_probs, reliability, softmax
 from ml.datasets import LABEL_MAPS
-from ml.train import TrainConfig, fit, fold_items, predict_logits, random_folds, speaker_folds, targets_for
+from ml.train import (
+    TrainConfig,
+    corpus_folds,
+    fit,
+    fold_items,
+    predict_logits,
+    random_folds,
+    speaker_folds,
+    targets_for,
+)
 
 PROTOCOLS = {
     "speaker": "speaker-independent grouped 5-fold (GroupKFold by speaker)",
     "random": "stratified random 5-fold -- NOT speaker-independent (same voices in train and test)",
+    "corpus": "leave-one-corpus-out (train on the other corpora, test on a corpus never seen)",
 }
 
 
@@ -52,8 +62,13 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
     usable = np.array(sorted(set(fs.clip_index[fs.variant == 0].tolist())))
     usable = usable[targets[usable] >= 0]
     sub = [clips[i] for i in usable]
-    folds = (speaker_folds(sub, n_splits) if protocol == "speaker"
-             else random_folds(sub, targets[usable], n_splits, config.seed))  # fmt: skip
+    if protocol == "speaker":
+        folds = speaker_folds(sub, n_splits)
+    elif protocol == "corpus":
+        folds = corpus_folds(sub)
+    else:
+        folds = random_folds(sub, targets[usable], n_splits, config.seed)
+    n_splits = len(folds)
     oof = np.full((len(clips), len(label_map.labels)), np.nan, np.float32)
     fold_of = np.full(len(clips), -1)
     histories: list[dict[str, Any]] = []

@@ -7,6 +7,7 @@ so loading never deserialises arbitrary Python from a file.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -33,10 +34,26 @@ class ModelConfig:
     # Cepstral mean normalisation per utterance on the first `utterance_cmn` feature columns
     # (log-mel + MFCC = 104): removes microphone/channel colouring, keeps pitch and energy.
     utterance_cmn: int = 0
+    # Utterance-relative copies of the first `relative_features` columns (each minus its mean over
+    # the utterance's real frames) concatenated to the absolute ones: the network sees both how
+    # high or loud a voice is and how it moves against its own level, a per-clip stand-in for
+    # speaker normalisation that needs no other recording of the speaker.
+    relative_features: int = 0
+    # Bidirectional GRU (units per direction) over the convolved frames before pooling, so the
+    # pooled embedding sees contours longer than the convolutions' receptive field; 0 = off.
+    recurrent_units: int = 0
     # Networks trained independently (seeds seed, seed+1, ...) whose logits are averaged; all
     # live in one Keras graph, so serving calls one model whatever the number.
     members: int = 1
+    # Per-member architecture overrides (ModelConfig fields), member i taking entry i; members
+    # past the end use this config as it is. Different members make a more diverse ensemble.
+    member_overrides: tuple[dict[str, Any], ...] = ()
     extra: dict[str, float] = field(default_factory=dict)
+
+    def member(self, i: int) -> ModelConfig:
+        """The single-network config of ensemble member ``i``."""
+        over = self.member_overrides[i] if i < len(self.member_overrides) else {}
+        return ModelConfig.from_dict({**self.to_dict(), **over, "members": 1, "member_overrides": ()})
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -47,6 +64,8 @@ class ModelConfig:
         for k in ("filters", "kernels", "pools"):
             if k in known:
                 known[k] = tuple(known[k])  # type: ignore[arg-type]
+        if "member_overrides" in known:
+            known["member_overrides"] = tuple(dict(o) for o in known["member_overrides"])  # type: ignore[attr-defined]
         return cls(**known)  # type: ignore[arg-type]
 
 
@@ -69,6 +88,10 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     x = layers.Multiply()([x, m])
     if config.utterance_cmn:
         x = UtteranceCMN(config.utterance_cmn, name="utterance_cmn")([x, m])
+    if config.relative_features:
+        rel = UtteranceCMN(config.relative_features, name="relative")([x, m])
+        cols = layers.Lambda(lambda t: t[..., : config.relative_features])(rel)
+        x = layers.Concatenate(name="absolute_relative")([x, cols])
     x = SpecAugment(config, name="spec_augment")(x)
     if config.input_noise:
         x = layers.GaussianNoise(config.input_noise)(x)
@@ -80,6 +103,9 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
             x = layers.MaxPooling1D(p, padding="same")(x)
             m = layers.MaxPooling1D(p, padding="same")(m)
         x = layers.Dropout(config.conv_dropout)(x)
+    if config.recurrent_units:
+        x = layers.Bidirectional(layers.GRU(config.recurrent_units, return_sequences=True),
+                                 name="bigru")(x, mask=layers.Lambda(lambda t: t[..., 0] > 0.5)(m))
     x = AttentiveStatsPooling(config.attention_units, name="attention_pool")([x, m])
     x = layers.Dense(config.dense_units, activation="relu", name="dense")(x)
     x = layers.Dropout(config.dense_dropout)(x)
@@ -92,12 +118,11 @@ def _build_ensemble(config: ModelConfig, mean: np.ndarray | None,
     import keras
     from keras import layers
 
-    single = replace(config, members=1)
     x_in = keras.Input((config.window_frames, config.n_features), name="features")
     m_in = keras.Input((config.window_frames,), name="mask")
     outs = []
     for i in range(config.members):
-        net = build_model(single, mean, variance)
+        net = build_model(config.member(i), mean, variance)
         net.name = f"member{i}"
         outs.append(net([x_in, m_in]))
     return keras.Model([x_in, m_in], layers.Average(name="mean_logits")(outs), name="moodify_ser")
@@ -110,6 +135,19 @@ def assemble_ensemble(config: ModelConfig, members: list, mean: np.ndarray,  # n
     for i, net in enumerate(members):
         ens.get_layer(f"member{i}").set_weights(net.get_weights())
     return ens
+
+
+def speaker_adversary(model, n_speakers: int):  # noqa: ANN001, ANN201
+    """A training-only model: ``model``'s logits plus speaker logits from its pooled embedding
+    behind gradient reversal. Returns ``(trainer, reversal_layer)``; set ``reversal_layer.scale``."""
+    import keras
+    from keras import layers
+
+    emb = model.get_layer("attention_pool").output
+    reversal = GradientReversal(name="gradient_reversal")
+    h = layers.Dense(128, activation="relu", name="speaker_hidden")(reversal(emb))
+    speaker_logits = layers.Dense(n_speakers, name="speaker_logits")(h)
+    return keras.Model(model.inputs, [model.output, speaker_logits]), reversal
 
 
 def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not import TensorFlow
@@ -152,6 +190,12 @@ def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not i
             super().__init__(**kwargs)
             self.hidden = keras.layers.Dense(units, activation="tanh")
             self.score = keras.layers.Dense(1)
+            # A recurrent layer before it attaches a Keras mask; the explicit mask input already
+            # carries it, and nothing after pooling is per frame.
+            self.supports_masking = True
+
+        def compute_mask(self, inputs, mask=None):  # noqa: ANN001, ANN201
+            return None
 
         def build(self, input_shape):  # noqa: ANN001, ANN201
             h_shape = input_shape[0]
@@ -181,7 +225,25 @@ def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not i
             cols = ops.cast(ops.arange(ops.shape(x)[-1]) < self.n, x.dtype)
             return x - mean * cols * m
 
-    return _SpecAugment, _AttentiveStatsPooling, _UtteranceCMN
+    class _GradientReversal(keras.layers.Layer):
+        """Identity forward; multiplies the gradient by ``-scale`` backward."""
+
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)
+            self.scale = keras.Variable(0.0, trainable=False, name="scale")
+
+        def call(self, x):  # noqa: ANN001, ANN201
+            import tensorflow as tf
+
+            scale = tf.convert_to_tensor(self.scale)
+
+            @tf.custom_gradient
+            def reverse(t):  # noqa: ANN001, ANN202
+                return tf.identity(t), lambda dy: -scale * dy
+
+            return reverse(x)
+
+    return _SpecAugment, _AttentiveStatsPooling, _UtteranceCMN, _GradientReversal
 
 
 def SpecAugment(config: ModelConfig, **kwargs: object):  # noqa: ANN201, N802
@@ -194,3 +256,7 @@ def AttentiveStatsPooling(units: int, **kwargs: object):  # noqa: ANN201, N802
 
 def UtteranceCMN(n: int, **kwargs: object):  # noqa: ANN201, N802
     return _layers()[2](n, **kwargs)
+
+
+def GradientReversal(**kwargs: object):  # noqa: ANN201, N802
+    return _layers()[3](**kwargs)

@@ -38,11 +38,29 @@ class TrainConfig:
     # TESS is 70 % of the clips but 2 voices; balancing stops them drowning RAVDESS's 20.
     balance: str = "corpus"
     mixup: float = 0.0  # Beta(a, a) mixing of example pairs within a batch; 0 = off
+    # Speaker-adversarial training: a speaker classifier on the pooled embedding behind a
+    # gradient-reversal layer whose scale ramps from 0 to this value (Ganin & Lempitsky, 2015),
+    # pushing the embedding to carry less about who speaks. Training only; 0 = off.
+    speaker_adversarial: float = 0.0
     use_augmented: bool = True
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     # The shipped model (variant E) is three networks averaging their logits.
     model: ModelConfig = field(default_factory=lambda: ModelConfig(members=3))
+    # Per-member overrides of this config's training fields (e.g. speaker_adversarial) for
+    # ensemble member i; architecture overrides live in ModelConfig.member_overrides.
+    member_overrides: tuple[dict[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.speaker_adversarial and self.mixup:
+            raise ValueError("speaker_adversarial and mixup cannot be combined: a mixed example "
+                             "has two speakers")
+
+    def member(self, i: int) -> TrainConfig:
+        """The single-network training config of ensemble member ``i`` (seed ``seed + i``)."""
+        over = self.member_overrides[i] if i < len(self.member_overrides) else {}
+        return replace(self, seed=self.seed + i, member_overrides=(), model=self.model.member(i),
+                       **over)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,6 +74,8 @@ class TrainConfig:
         aug = AugmentConfig(**aug_d)
         model = ModelConfig.from_dict(d.pop("model", None) or {})  # type: ignore[arg-type]
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if "member_overrides" in known:
+            known["member_overrides"] = tuple(dict(o) for o in known["member_overrides"])
         return cls(**known, augment=aug, model=model)  # type: ignore[arg-type]
 
 
@@ -120,6 +140,17 @@ def speaker_folds(clips: list[Clip], n_splits: int = 5) -> list[tuple[np.ndarray
     return [(tr, va) for tr, va in GroupKFold(n_splits=n_splits).split(idx, groups=groups)]
 
 
+def corpus_folds(clips: list[Clip]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Leave one corpus out: each fold tests on a whole corpus (its speakers, microphones and
+    scripts) that training never saw -- the closest measure here of a user's new recording."""
+    corpora = np.array([c.corpus for c in clips])
+    names = sorted(set(corpora))
+    if len(names) < 2:
+        raise ValueError("leave-one-corpus-out needs clips of at least two corpora")
+    idx = np.arange(len(clips))
+    return [(idx[corpora != c], idx[corpora == c]) for c in names]
+
+
 def random_folds(clips: list[Clip], labels: np.ndarray, n_splits: int = 5,
                  seed: int = 1234) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified random split as the reference systems use -- NOT speaker-independent."""
@@ -168,8 +199,9 @@ class _EpochSampler:
 
     def __init__(self, fs: FeatureSet, groups: list[np.ndarray], y: np.ndarray,
                  weights: np.ndarray, batch_size: int, window: int, seed: int,
-                 mixup: float = 0.0) -> None:
+                 mixup: float = 0.0, speakers: np.ndarray | None = None) -> None:
         self.fs, self.groups, self.y, self.w, self.mixup = fs, groups, y, weights, mixup
+        self.speakers = speakers
         self.batch_size, self.window, self.seed = batch_size, window, seed
         self.epoch = 0
         self._shuffle()
@@ -181,6 +213,11 @@ class _EpochSampler:
 
     def __len__(self) -> int:
         return int(np.ceil(len(self.groups) / self.batch_size))
+
+    def speakers_of(self, b: int) -> np.ndarray:
+        """Speaker index of each example in batch ``b`` (for the adversarial head)."""
+        assert self.speakers is not None
+        return self.speakers[self.order[b * self.batch_size : (b + 1) * self.batch_size]]
 
     def __getitem__(self, b: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
         rng = np.random.default_rng((self.seed, self.epoch, b))
@@ -231,7 +268,7 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
 
     A fixed epoch budget with cosine decay, no early stopping: stopping on the validation fold
     would tune on the speakers we then quote the score for. With ``model.members`` > 1, that many
-    networks are trained with seeds ``seed, seed + 1, ...`` and joined into one model averaging
+    networks are trained (member i: ``config.member(i)``, seed ``seed + i``) and joined into one model averaging
     their logits (the history is their mean, the time their sum).
     """
     n = config.model.members
@@ -242,9 +279,8 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
 
     nets, hists = [], []
     for i in range(n):
-        cfg = replace(config, seed=config.seed + i, model=replace(config.model, members=1))
-        net, hist, (mean, var) = _fit_single(fs, train_items, targets, cfg, val_items=val_items,
-                                             verbose=verbose)  # fmt: skip
+        net, hist, (mean, var) = _fit_single(fs, train_items, targets, config.member(i),
+                                             val_items=val_items, verbose=verbose)  # fmt: skip
         nets.append(net)
         hists.append(hist)
     history = {k: [float(v) for v in np.mean([h[k] for h in hists], axis=0)] for k in hists[0]}
@@ -274,33 +310,54 @@ def _fit_single(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray,
     mean, var = normaliser_stats(fs, originals)
     mcfg = ModelConfig.from_dict({**config.model.to_dict(), "n_classes": n_classes})
     model = build_model(mcfg, mean, var)
+    spk_names, spk_idx = np.unique([fs.clips[i].speaker for i in uniq], return_inverse=True)
     data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed,
-                         config.mixup)
+                         config.mixup, speakers=spk_idx)
     steps = len(data) * config.epochs
     warm = min(len(data) * config.warmup_epochs, steps // 4)
     schedule = keras.optimizers.schedules.CosineDecay(
         config.learning_rate / 10, max(steps - warm, 1), alpha=0.01,
         warmup_target=config.learning_rate, warmup_steps=warm,
     )
-    model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                  label_smoothing=config.label_smoothing),
-        metrics=["accuracy"],
-    )  # fmt: skip
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+    emotion_loss = keras.losses.CategoricalCrossentropy(from_logits=True,
+                                                        label_smoothing=config.label_smoothing)
+    adversary = None
+    if config.speaker_adversarial:
+        # The served model is `model`; `trainer` shares its layers and adds the speaker head.
+        from ml.model import speaker_adversary
+
+        trainer, adversary = speaker_adversary(model, len(spk_names))
+        trainer.compile(optimizer=optimizer, loss=[emotion_loss,
+                        keras.losses.SparseCategoricalCrossentropy(from_logits=True)],
+                        metrics=[["accuracy"], []])  # fmt: skip
+    else:
+        trainer = model
+        model.compile(optimizer=optimizer, loss=emotion_loss, metrics=["accuracy"])
     curve = _ValidationCurve(fs, val_items, targets) if val_items is not None else None
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     t0 = time.time()
     # A plain loop over train_on_batch: keras' fit() machinery (tf.data from a Python generator)
     # roughly doubled the step time on 2 shared cores.
     epochs = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not verbose)
-    for _ in epochs:
+    for epoch in epochs:
         # train_on_batch resets metrics on every call: average the per-batch values ourselves.
         sums, seen = np.zeros(2), 0
+        if adversary is not None:
+            p = epoch / max(config.epochs - 1, 1)
+            adversary.scale.assign(config.speaker_adversarial * (2 / (1 + np.exp(-10 * p)) - 1))
         for b in range(len(data)):
             (x, m), yb, wb = data[b]
-            logs = model.train_on_batch([x, m], yb, sample_weight=wb, return_dict=True)
-            sums += len(yb) * np.array([float(logs["loss"]), float(logs["accuracy"])])
+            if adversary is None:
+                logs = model.train_on_batch([x, m], yb, sample_weight=wb, return_dict=True)
+                loss_b, acc_b = float(logs["loss"]), float(logs["accuracy"])
+            else:
+                logs = trainer.train_on_batch([x, m], [yb, data.speakers_of(b)],
+                                              sample_weight=[wb, np.ones_like(wb)],
+                                              return_dict=True)  # fmt: skip
+                acc_key = next(k for k in logs if k.endswith("accuracy"))
+                loss_b, acc_b = float(logs["loss"]), float(logs[acc_key])
+            sums += len(yb) * np.array([loss_b, acc_b])
             seen += len(yb)
         data.next_epoch()
         loss, acc = sums / max(seen, 1)

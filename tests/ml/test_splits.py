@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ml.cache import FeatureSet
 from ml.datasets import Clip
-from ml.train import fold_items, speaker_folds
+from ml.train import corpus_folds, fold_items, speaker_folds
 
 
 def _clips(speakers: list[int]) -> list[Clip]:
@@ -58,3 +58,24 @@ def test_overlapping_split_is_refused() -> None:
     fs = _feature_set(10, 1)
     with pytest.raises(ValueError):
         fold_items(fs, np.arange(0, 8), np.arange(7, 10))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["ravdess", "tess", "cremad", "savee"]), min_size=4, max_size=200)
+       .filter(lambda c: len(set(c)) >= 2))
+def test_corpus_folds_test_each_corpus_on_a_model_that_never_saw_it(corpora: list[str]) -> None:
+    clips = [Clip(Path(f"{i}.wav"), c, f"{c}-S{i % 3}", "angry") for i, c in enumerate(corpora)]
+    folds = corpus_folds(clips)
+    assert len(folds) == len(set(corpora))
+    tested: list[int] = []
+    for tr, va in folds:
+        test_corpora = {clips[i].corpus for i in va}
+        assert len(test_corpora) == 1
+        assert not test_corpora & {clips[i].corpus for i in tr}
+        tested.extend(va)
+    assert sorted(tested) == list(range(len(clips)))
+
+
+def test_corpus_folds_need_two_corpora() -> None:
+    with pytest.raises(ValueError, match="two corpora"):
+        corpus_folds(_clips([1, 2, 3]))
