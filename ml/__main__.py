@@ -46,27 +46,36 @@ def _features(args: argparse.Namespace, config):  # noqa: ANN001, ANN202
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ml.evaluate import baseline_svm, cross_validate, summary_line, write_report
+    from ml.evaluate import (
+        baseline_svm,
+        combine_members,
+        cross_validate,
+        load_report,
+        summary_line,
+        write_report,
+    )
     from ml.train import configure_threads
 
     configure_threads()
     config = _train_config(args)
-    fs = _features(args, config)
+    # Combining members' evaluations needs no features (unless the baseline runs too).
+    fs = _features(args, config) if args.baseline or not args.combine else None
     out = Path(args.out)
     if args.baseline:
+        assert fs is not None
         base = baseline_svm(fs, config.label_map)
         out.mkdir(parents=True, exist_ok=True)
         (out / "baseline-svm.json").write_text(json.dumps(base, indent=2))
         print("baseline SVM (speaker-independent):", json.dumps(base))
     protocols = ["speaker", "random"] if args.protocol == "both" else [args.protocol]
     for proto in protocols:
-        report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0)
+        if args.combine:
+            members = [load_report(Path(d), proto) for d in args.combine]
+            report = combine_members(members, config)
+        else:
+            assert fs is not None
+            report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0)
         path = write_report(report, out)
-        if args.oof:
-            # Out-of-fold logits, to compare or ensemble variants on exactly the same folds.
-            import numpy as np
-
-            np.savez(Path(args.oof).with_suffix(f".{proto}.npz"), **report["_oof"])
         print(summary_line(report))
         print(f"report: {path}")
     return 0
@@ -216,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--protocol", choices=["speaker", "random", "corpus", "both"], default="speaker")
     p.add_argument("--baseline", action="store_true", help="also run the SVM baseline")
     p.add_argument("--out", default=str(DEFAULT_REPORT_DIR))
-    p.add_argument("--oof", help="also save out-of-fold logits to OOF.<protocol>.npz")
+    p.add_argument("--combine", nargs="+", metavar="REPORT_DIR",
+                   help="report an ensemble from its members' own evaluations (one report folder "
+                        "per member, in member order, same folds): no training")
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("predict", help="predict emotions of audio files, one JSON line each")
     p.add_argument("files", nargs="+")

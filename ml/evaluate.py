@@ -92,21 +92,32 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
         histories.append(history)
         print(f"fold {k + 1}: accuracy {acc:.3f} on {speakers}", flush=True)
     done = usable
-    y, z, fold = targets[done], oof[done], fold_of[done]
+    oof_arrays = {"logits": oof[done], "targets": targets[done], "fold": fold_of[done],
+                  "corpora": np.array([clips[i].corpus for i in done]),
+                  "clip_ids": np.array([clips[i].clip_id for i in done])}  # fmt: skip
+    return _report(oof_arrays, protocol=protocol, labels=label_map.labels, folds=fold_summaries,
+                   histories=histories, config=config, seconds=time.time() - t0)
+
+
+def _report(oof: dict[str, np.ndarray], *, protocol: str, labels: tuple[str, ...],
+            folds: list[dict[str, Any]], histories: list[dict[str, Any]], config: TrainConfig,
+            seconds: float) -> dict[str, Any]:
+    """All figures of a protocol from its out-of-fold logits (``oof``: logits, targets, fold,
+    corpora, clip_ids for every tested clip)."""
+    y, z, fold, corpora = oof["targets"], oof["logits"], oof["fold"], oof["corpora"]
     # Temperature scaling is shipped only if it lowers the cross-fitted ECE (calibration.py).
     choice = choose_calibration(z, y, fold)
     probs_raw = softmax(z)
     probs_cal = crossfitted_temperature_probs(z, y, fold)
-    corpora = np.array([clips[i].corpus for i in done])
     report: dict[str, Any] = {
         "protocol": protocol,
         "protocol_description": PROTOCOLS[protocol],
-        "labels": list(label_map.labels),
-        "overall": metrics(z, y, label_map.labels),
-        "per_corpus": {c: metrics(z[corpora == c], y[corpora == c], label_map.labels)
+        "labels": list(labels),
+        "overall": metrics(z, y, labels),
+        "per_corpus": {c: metrics(z[corpora == c], y[corpora == c], labels)
                        for c in sorted(set(corpora))},  # fmt: skip
-        "folds": fold_summaries,
-        "best_fold": max(fold_summaries, key=lambda f: f["accuracy"]),
+        "folds": folds,
+        "best_fold": max(folds, key=lambda f: f["accuracy"]),
         "calibration": {
             **choice,
             "reliability_before": reliability(probs_raw, y),
@@ -114,15 +125,61 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
         },
         "histories": histories,
         "train_config": config.to_dict(),
-        "seconds": time.time() - t0,
+        "seconds": seconds,
     }
-    report["_oof"] = {"logits": z, "targets": y, "corpora": corpora, "fold": fold,
-                      "clip_ids": np.array([clips[i].clip_id for i in done])}
+    report["_oof"] = oof
     return report
 
 
+def combine_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
+                    config: TrainConfig) -> dict[str, Any]:
+    """The report of an ensemble from its members' own cross-validations (each a ``(report,
+    oof arrays)`` pair, in member order, all on the same folds).
+
+    The ensemble averages its members' logits and each member's training in a fold does not
+    depend on the others, so the ensemble's out-of-fold logits are exactly the mean of theirs:
+    the same figures as cross-validating the ensemble, without training it again.
+    """
+    if config.model.members != len(members):
+        raise ValueError(f"the config has {config.model.members} members, {len(members)} given")
+    first_report, first = members[0]
+    order = [np.argsort(oof["clip_ids"]) for _, oof in members]
+    for (rep, oof), o in zip(members, order, strict=True):
+        same = (np.array_equal(oof["clip_ids"][o], first["clip_ids"][order[0]])
+                and np.array_equal(oof["fold"][o], first["fold"][order[0]])
+                and rep["protocol"] == first_report["protocol"])  # fmt: skip
+        if not same:
+            raise ValueError("members were not cross-validated on the same clips and folds")
+    oof = {k: v[order[0]] for k, v in first.items()}
+    oof["logits"] = np.mean([m["logits"][o] for (_, m), o in zip(members, order, strict=True)],
+                            axis=0).astype(np.float32)  # fmt: skip
+    y, z = oof["targets"], oof["logits"]
+    folds = [{**f, "accuracy": float((z[oof["fold"] == f["fold"]].argmax(1)
+                                      == y[oof["fold"] == f["fold"]]).mean())}
+             for f in first_report["folds"]]  # fmt: skip
+    # Per fold, the mean of the members' curves (as fit() reports an ensemble's history).
+    histories = [{k: [float(v) for v in np.mean([rep["histories"][k_fold][k] for rep, _ in members],
+                                                axis=0)]
+                  for k in first_report["histories"][k_fold]}
+                 for k_fold in range(len(first_report["histories"]))]  # fmt: skip
+    for k_fold, h in enumerate(histories):
+        h["train_seconds"] = [float(sum(rep["histories"][k_fold]["train_seconds"][0]
+                                        for rep, _ in members))]  # fmt: skip
+    return _report(oof, protocol=first_report["protocol"], labels=tuple(first_report["labels"]),
+                   folds=folds, histories=histories, config=config,
+                   seconds=float(sum(rep["seconds"] for rep, _ in members)))
+
+
+def load_report(report_dir: Path, protocol: str = "speaker") -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A written report and its out-of-fold logits, as :func:`combine_members` takes them."""
+    report = json.loads((report_dir / f"report-{protocol}.json").read_text())
+    with np.load(report_dir / f"oof-{protocol}.npz") as oof:
+        return report, {k: oof[k] for k in oof.files}
+
+
 def write_report(report: dict[str, Any], out_dir: Path) -> Path:
-    """``report-<protocol>.json`` plus confusion-matrix, learning-curve and reliability PNGs."""
+    """``report-<protocol>.json`` and ``oof-<protocol>.npz`` plus confusion-matrix, learning-curve
+    and reliability PNGs."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -181,6 +238,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     fig.savefig(out_dir / f"reliability-{proto}.png", dpi=90)
     plt.close(fig)
 
+    # Out-of-fold logits, to compare variants or assemble ensembles on exactly the same folds.
+    np.savez(out_dir / f"oof-{proto}.npz", **report["_oof"])
     public = {k: v for k, v in report.items() if not k.startswith("_")}
     path = out_dir / f"report-{proto}.json"
     path.write_text(json.dumps(public, indent=2))

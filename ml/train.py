@@ -57,10 +57,11 @@ class TrainConfig:
                              "has two speakers")
 
     def member(self, i: int) -> TrainConfig:
-        """The single-network training config of ensemble member ``i`` (seed ``seed + i``)."""
-        over = self.member_overrides[i] if i < len(self.member_overrides) else {}
-        return replace(self, seed=self.seed + i, member_overrides=(), model=self.model.member(i),
-                       **over)  # fmt: skip
+        """The single-network training config of ensemble member ``i`` (seed ``seed + i`` unless
+        its overrides name one)."""
+        over = {"seed": self.seed + i,
+                **(self.member_overrides[i] if i < len(self.member_overrides) else {})}
+        return replace(self, member_overrides=(), model=self.model.member(i), **over)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

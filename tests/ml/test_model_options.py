@@ -54,6 +54,10 @@ def test_member_training_overrides_and_seeds() -> None:
     assert [m.speaker_adversarial for m in members] == [0.3, 0.0, 0.0]
     assert all(m.model.members == 1 for m in members)
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    # A member may name its own seed (to reproduce a network cross-validated on its own).
+    pinned = TrainConfig(seed=10, member_overrides=({}, {"seed": 10, "mixup": 0.2}),
+                         model=ModelConfig(members=2))  # fmt: skip
+    assert [(m.seed, m.mixup) for m in (pinned.member(0), pinned.member(1))] == [(10, 0.0), (10, 0.2)]
 
 
 def test_relative_features_ignore_a_constant_offset_and_keep_padding_silent() -> None:
