@@ -64,6 +64,18 @@ def data_summary(clips: list[Clip]) -> dict[str, Any]:
     return {"corpora": corpora, "clips": len(clips), "speakers": len({c.speaker for c in clips})}
 
 
+def _member_notes(member: TrainConfig) -> list[str]:
+    """How one ensemble member differs from the base network, in words."""
+    notes = []
+    if member.model.relative_features:
+        notes.append(f"utterance-relative copies of {member.model.relative_features} feature columns")
+    if member.model.recurrent_units:
+        notes.append(f"BiGRU ({member.model.recurrent_units} units per direction) before pooling")
+    if member.speaker_adversarial:
+        notes.append(f"speaker-adversarial training (gradient reversal, scale {member.speaker_adversarial})")
+    return notes
+
+
 def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | None,
                report_dir: Path, train_seconds: dict[str, float]) -> dict[str, Any]:
     def load(name: str) -> dict | None:
@@ -85,11 +97,15 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
     if config.model.members > 1:
         architecture += (f"; {config.model.members} such networks, trained with different seeds, in one "
                          "graph that averages their logits")
+        notes = [f"member {i}: {', '.join(_member_notes(config.member(i)))}"
+                 for i in range(config.model.members) if _member_notes(config.member(i))]  # fmt: skip
+        if notes:
+            architecture += " (" + "; ".join(notes) + ")"
     random_report = load("report-random.json")
     random_brief = _brief(random_report)
     if random_brief and random_report.get("train_config") != json.loads(json.dumps(config.to_dict())):
-        random_brief["config_note"] = ("measured with an earlier training configuration, variant A with one "
-                                       "network, and not re-run for the shipped one")
+        random_brief["config_note"] = ("measured with an earlier training configuration (its "
+                                       "report's train_config), not re-run for the shipped one")
     return {
         "name": "Moodify speech emotion recognition (Conv1D + attentive pooling)",
         "targets": targets,
@@ -101,6 +117,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         "data": data,
         "evaluation_speaker_independent": _brief(cv_report),
         "evaluation_random_split_not_speaker_independent": random_brief,
+        "evaluation_cross_corpus": _brief(load("report-corpus.json")),
         "baseline_svm_speaker_independent": load("baseline-svm.json"),
         "variants_tried": load("variants.json"),
         "training": {"config": config.to_dict(), "seconds": train_seconds,
@@ -189,6 +206,15 @@ def render_markdown(card: dict) -> str:
                   + ", ".join(f"{c} {_pct(m['accuracy'])}" for c, m in rnd["per_corpus"].items())
                   + ". The same voices are in training and test, so this overstates accuracy on "
                   "new users." + (f" ({rnd['config_note']}.)" if rnd.get("config_note") else ""), ""]  # fmt: skip
+    xc = card.get("evaluation_cross_corpus")
+    if xc:
+        lines += ["## A corpus never seen: " + xc["protocol"], "",
+                  "Each corpus tested on a model trained only on the other (new speakers, "
+                  "microphones, scripts and acting style at once): "
+                  + ", ".join(f"{c} accuracy {_pct(m['accuracy'])} (UAR {_pct(m['uar'])})"
+                              for c, m in xc["per_corpus"].items())
+                  + ". Expect figures nearer these than the speaker-independent ones on recordings "
+                  "unlike both training corpora.", ""]  # fmt: skip
     base = card.get("baseline_svm_speaker_independent")
     if base:
         lines += ["## Baseline", "", "SVM on per-clip mean/std of the same features, SMOTE in "
