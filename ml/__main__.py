@@ -164,6 +164,17 @@ def cmd_card(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_select(args: argparse.Namespace) -> int:
+    from ml.select import select_from_reports
+
+    result = select_from_reports([Path(d) for d in args.reports], max_members=args.max_members)
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: result[k] for k in ("chosen", "chosen_cv_optimistic", "nested_estimate")},
+                     indent=2))  # fmt: skip
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from ml.predictor import DEFAULT_MODEL_DIR
 
@@ -229,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
                    help="report an ensemble from its members' own evaluations (one report folder "
                         "per member, in member order, same folds): no training")
     p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("select", help="choose ensemble members from their evaluations (greedy), "
+                                      "with a nested estimate of that choice")
+    p.add_argument("reports", nargs="+", metavar="REPORT_DIR", help="one candidate's evaluation folder each")
+    p.add_argument("--max-members", type=int, default=8)
+    p.add_argument("--out", help="write the full JSON result here")
+    p.set_defaults(func=cmd_select)
     p = sub.add_parser("predict", help="predict emotions of audio files, one JSON line each")
     p.add_argument("files", nargs="+")
     p.add_argument("--model", help="model directory (default: the shipped model)")

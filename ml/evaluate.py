@@ -131,6 +131,22 @@ def _report(oof: dict[str, np.ndarray], *, protocol: str, labels: tuple[str, ...
     return report
 
 
+def align_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
+                  ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+    """The first member's out-of-fold arrays in clip-id order and every member's logits in that
+    order; refuses members that were not cross-validated on the same clips, folds and protocol."""
+    first_report, first = members[0]
+    order = [np.argsort(oof["clip_ids"]) for _, oof in members]
+    for (rep, oof), o in zip(members, order, strict=True):
+        same = (np.array_equal(oof["clip_ids"][o], first["clip_ids"][order[0]])
+                and np.array_equal(oof["fold"][o], first["fold"][order[0]])
+                and rep["protocol"] == first_report["protocol"])  # fmt: skip
+        if not same:
+            raise ValueError("members were not cross-validated on the same clips and folds")
+    base = {k: v[order[0]] for k, v in first.items()}
+    return base, [m["logits"][o] for (_, m), o in zip(members, order, strict=True)]
+
+
 def combine_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
                     config: TrainConfig) -> dict[str, Any]:
     """The report of an ensemble from its members' own cross-validations (each a ``(report,
@@ -142,17 +158,9 @@ def combine_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
     """
     if config.model.members != len(members):
         raise ValueError(f"the config has {config.model.members} members, {len(members)} given")
-    first_report, first = members[0]
-    order = [np.argsort(oof["clip_ids"]) for _, oof in members]
-    for (rep, oof), o in zip(members, order, strict=True):
-        same = (np.array_equal(oof["clip_ids"][o], first["clip_ids"][order[0]])
-                and np.array_equal(oof["fold"][o], first["fold"][order[0]])
-                and rep["protocol"] == first_report["protocol"])  # fmt: skip
-        if not same:
-            raise ValueError("members were not cross-validated on the same clips and folds")
-    oof = {k: v[order[0]] for k, v in first.items()}
-    oof["logits"] = np.mean([m["logits"][o] for (_, m), o in zip(members, order, strict=True)],
-                            axis=0).astype(np.float32)  # fmt: skip
+    first_report = members[0][0]
+    oof, logits = align_members(members)
+    oof["logits"] = np.mean(logits, axis=0).astype(np.float32)
     y, z = oof["targets"], oof["logits"]
     folds = [{**f, "accuracy": float((z[oof["fold"] == f["fold"]].argmax(1)
                                       == y[oof["fold"] == f["fold"]]).mean())}
