@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
@@ -118,9 +120,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from ml.errors import AudioError
-    from ml.predictor import EmotionPredictor
 
-    predictor = EmotionPredictor.load(args.model)
+    predictor = _load_predictor(args.model)
     status = 0
     for f in args.files:
         try:
@@ -137,14 +138,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from ml.datasets import LABEL_MAPS, LabelMap, discover
-    from ml.predictor import EmotionPredictor
     from ml.score import score_clips, summary
 
     clips = discover(args.data, args.corpus)
     if not clips:
         print(f"error: no RAVDESS, TESS, CREMA-D or SAVEE file names found under {args.data}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    predictor = EmotionPredictor.load(args.model)
+    predictor = _load_predictor(args.model)
     own = predictor.config["label_map"]
     label_map = LABEL_MAPS[args.label_map] if args.label_map else LabelMap(own["name"], tuple(own["labels"]),
                                                                            own.get("mapping", {}))
@@ -183,20 +183,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its C++ start-up notices kept off the terminal.
+@contextlib.contextmanager
+def _native_stderr_captured() -> Iterator[None]:
+    """Keep TensorFlow's C++ notices off the terminal while the block runs.
 
-    Some builds print them (e.g. "oneDNN custom operations are on", on CPUs with AVX-512) straight
-    to file descriptor 2 before TF_CPP_MIN_LOG_LEVEL is read, which would break the promise of one
-    line per bad file on stderr. They are captured, and shown only if the import itself fails.
+    Some builds print them straight to file descriptor 2, past TF_CPP_MIN_LOG_LEVEL: at import
+    ("oneDNN custom operations are on", on CPUs with AVX-512) and when a graph first runs
+    ("oneDNN supports DT_BOOL only on platforms with AVX-512", from the BiGRU members' masks).
+    That would break the promise of one line per bad file on stderr. What the block printed is
+    shown only if it fails.
     """
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as sink:
         os.dup2(sink.fileno(), 2)
         try:
-            import keras  # noqa: F401
-            import tensorflow  # noqa: F401
+            yield
         except BaseException:
             os.dup2(saved, 2)
             sink.seek(0)
@@ -205,6 +207,19 @@ def _import_tensorflow_quietly() -> None:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def _import_tensorflow_quietly() -> None:
+    with _native_stderr_captured():
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
+
+def _load_predictor(model: str | None):  # noqa: ANN202 - ml.predictor.EmotionPredictor
+    from ml.predictor import EmotionPredictor
+
+    with _native_stderr_captured():  # loading runs the graph once (warm-up)
+        return EmotionPredictor.load(model)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 from typing import Any
@@ -97,10 +98,10 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
     if config.model.members > 1:
         architecture += (f"; {config.model.members} such networks, trained with different seeds, in one "
                          "graph that averages their logits")
-        notes = [f"member {i}: {', '.join(_member_notes(config.member(i)))}"
-                 for i in range(config.model.members) if _member_notes(config.member(i))]  # fmt: skip
-        if notes:
-            architecture += " (" + "; ".join(notes) + ")"
+        kinds = Counter(" + ".join(_member_notes(config.member(i))) or "as above"
+                        for i in range(config.model.members))  # fmt: skip
+        if len(kinds) > 1:
+            architecture += " (" + "; ".join(f"{n} {kind}" for kind, n in kinds.items()) + ")"
     random_report = load("report-random.json")
     random_brief = _brief(random_report)
     if random_brief and random_report.get("train_config") != json.loads(json.dumps(config.to_dict())):
@@ -213,8 +214,10 @@ def render_markdown(card: dict) -> str:
                   "microphones, scripts and acting style at once): "
                   + ", ".join(f"{c} accuracy {_pct(m['accuracy'])} (UAR {_pct(m['uar'])})"
                               for c, m in xc["per_corpus"].items())
-                  + ". Expect figures nearer these than the speaker-independent ones on recordings "
-                  "unlike both training corpora.", ""]  # fmt: skip
+                  + f". Confidence is overstated there (ECE {xc['calibration']['ece_before']:.3f}). "
+                  "The shipped model learns from both corpora, so a third should fare better than "
+                  "these one-corpus transfers, but expect it well below the speaker-independent "
+                  "figures.", ""]  # fmt: skip
     base = card.get("baseline_svm_speaker_independent")
     if base:
         lines += ["## Baseline", "", "SVM on per-clip mean/std of the same features, SMOTE in "
