@@ -98,7 +98,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
     if config.model.members > 1:
         architecture += (f"; {config.model.members} such networks, trained with different seeds, in one "
                          "graph that averages their logits")
-        kinds = Counter(" + ".join(_member_notes(config.member(i))) or "as above"
+        kinds = Counter(" + ".join(_member_notes(config.member(i))) or "plain"
                         for i in range(config.model.members))  # fmt: skip
         if len(kinds) > 1:
             architecture += " (" + "; ".join(f"{n} {kind}" for kind, n in kinds.items()) + ")"

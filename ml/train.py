@@ -24,19 +24,19 @@ from ml.features import N_FEATURES, FeatureConfig, windows
 from ml.model import ModelConfig, build_model
 
 
-# The shipped ensemble's members as (training overrides, architecture overrides): every network
-# cross-validated in the round that produced it, none left out -- choosing among them on the same
-# folds looked ~3 points better than it was (nested check in the model card).
+# The shipped ensemble's members as (training overrides, architecture overrides): the networks
+# cross-validated in the round that produced it, none left out on its score -- choosing among
+# them on the same folds looked ~3 points better than it was (nested check in the model card).
+# The round's two BiGRU networks were left out on cost: they took most of the model's time and
+# pushed the upload-to-result p50 past its 150 ms target.
 SHIPPED_MEMBERS: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
     ({"seed": 1234}, {}),
     ({"seed": 1236}, {}),
     ({"seed": 1234}, {"relative_features": N_FEATURES}),
     ({"seed": 1234, "speaker_adversarial": 0.3}, {}),
-    ({"seed": 1234}, {"recurrent_units": 64}),
     ({"seed": 1235, "speaker_adversarial": 0.3}, {}),
     ({"seed": 1234, "speaker_adversarial": 0.3}, {"relative_features": N_FEATURES}),
     ({"seed": 1235}, {"relative_features": N_FEATURES}),
-    ({"seed": 1234, "speaker_adversarial": 0.3}, {"recurrent_units": 64}),
 )
 
 
@@ -61,7 +61,7 @@ class TrainConfig:
     use_augmented: bool = True
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    # The shipped model (variant G): nine different networks averaging their logits.
+    # The shipped model (variant G): seven different networks averaging their logits.
     model: ModelConfig = field(default_factory=lambda: ModelConfig(
         members=len(SHIPPED_MEMBERS), member_overrides=tuple(m for _, m in SHIPPED_MEMBERS)))
     # Per-member overrides of this config's training fields (e.g. speaker_adversarial) for
