@@ -153,8 +153,8 @@ def combine_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
     oof arrays)`` pair, in member order, all on the same folds).
 
     The ensemble averages its members' logits and each member's training in a fold does not
-    depend on the others, so the ensemble's out-of-fold logits are exactly the mean of theirs:
-    the same figures as cross-validating the ensemble, without training it again.
+    depend on the others, so the ensemble's out-of-fold logits are the mean of theirs: the
+    ensemble cross-validated with exactly these member runs, without training it again.
     """
     if config.model.members != len(members):
         raise ValueError(f"the config has {config.model.members} members, {len(members)} given")

@@ -287,7 +287,7 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
 
     A fixed epoch budget with cosine decay, no early stopping: stopping on the validation fold
     would tune on the speakers we then quote the score for. With ``model.members`` > 1, that many
-    networks are trained (member i: ``config.member(i)``, seed ``seed + i``) and joined into one model averaging
+    networks are trained (member i with ``config.member(i)``) and joined into one model averaging
     their logits (the history is their mean, the time their sum).
     """
     n = config.model.members
