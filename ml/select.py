@@ -61,12 +61,15 @@ def nested_estimate(logits: list[np.ndarray], targets: np.ndarray, corpora: np.n
     return out, choices
 
 
-def _figures(logits: np.ndarray, targets: np.ndarray, corpora: np.ndarray) -> dict[str, float]:
-    pred = logits.argmax(1)
-    out = {"accuracy": float((pred == targets).mean()),
-           "uar": float(balanced_accuracy_score(targets, pred))}  # fmt: skip
+def _figures(logits: np.ndarray, targets: np.ndarray, corpora: np.ndarray,
+             labels: tuple[str, ...]) -> dict[str, float]:
+    """Accuracy and UAR overall and accuracy per corpus, from the evaluation's own metrics."""
+    from ml.evaluate import metrics
+
+    overall = metrics(logits, targets, labels)
+    out = {"accuracy": overall["accuracy"], "uar": overall["uar"]}
     for c in sorted(set(corpora)):
-        out[f"{c}_accuracy"] = float((pred[corpora == c] == targets[corpora == c]).mean())
+        out[f"{c}_accuracy"] = metrics(logits[corpora == c], targets[corpora == c], labels)["accuracy"]
     return out
 
 
@@ -75,16 +78,18 @@ def select_from_reports(report_dirs: list[Path], max_members: int = 8) -> dict[s
     ensemble's cross-validated figures (optimistic) and the nested estimate (not)."""
     from ml.evaluate import align_members, load_report
 
-    base, logits = align_members([load_report(d) for d in report_dirs])
+    members = [load_report(d) for d in report_dirs]
+    base, logits = align_members(members)
     y, corpora, fold = base["targets"], base["corpora"], base["fold"]
+    labels = tuple(members[0][0]["labels"])
     pick = greedy_select(logits, y, corpora, max_members=max_members)
     nested, choices = nested_estimate(logits, y, corpora, fold, max_members=max_members)
     names = [d.name for d in report_dirs]
     return {
-        "candidates": {n: _figures(z, y, corpora) for n, z in zip(names, logits, strict=True)},
+        "candidates": {n: _figures(z, y, corpora, labels) for n, z in zip(names, logits, strict=True)},
         "chosen": [names[i] for i in pick],
-        "chosen_cv_optimistic": _figures(np.mean([logits[i] for i in pick], axis=0), y, corpora),
-        "all_candidates_averaged": _figures(np.mean(logits, axis=0), y, corpora),
-        "nested_estimate": _figures(nested, y, corpora),
+        "chosen_cv_optimistic": _figures(np.mean([logits[i] for i in pick], axis=0), y, corpora, labels),
+        "all_candidates_averaged": _figures(np.mean(logits, axis=0), y, corpora, labels),
+        "nested_estimate": _figures(nested, y, corpora, labels),
         "nested_choices": [[names[i] for i in c] for c in choices],
     }
