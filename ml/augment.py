@@ -31,6 +31,11 @@ class AugmentConfig:
     # factor drawn from 1 +- vtlp with probability p_vtlp; 0 = off.
     vtlp: float = 0.12
     p_vtlp: float = 0.8
+    # Microphone/room colouring (a feature-side random EQ, ml.augment.channel_gain): a smooth
+    # gain curve over log-frequency of up to +-channel_db dB, sometimes band-limited as cheap
+    # microphones and codecs are, with probability p_channel; 0 = off.
+    channel_db: float = 0.0
+    p_channel: float = 0.7
 
 
 def variant_seed(clip_id: str, variant: int) -> int:
@@ -45,6 +50,32 @@ def vtlp_factor(seed: int, config: AugmentConfig = AugmentConfig()) -> float:
     if config.vtlp <= 0 or rng.random() >= config.p_vtlp:
         return 1.0
     return float(rng.uniform(1 - config.vtlp, 1 + config.vtlp))
+
+
+def channel_gain(seed: int, config: AugmentConfig = AugmentConfig(), n_fft: int = 512,
+                 sample_rate: int = SAMPLE_RATE) -> np.ndarray | None:
+    """Per-STFT-bin amplitude gains imitating another microphone and room, or None (no change).
+
+    A random spectral tilt plus three cosine ripples over log-frequency (peak +-``channel_db``
+    dB), and with some probability a high-pass (80-300 Hz) or low-pass (3.5-7 kHz) roll-off.
+    Deterministic in ``seed``; its own random stream (seed + 2), so turning it on leaves the
+    other augmentations of a variant unchanged.
+    """
+    rng = np.random.default_rng(seed + 2)
+    if config.channel_db <= 0 or rng.random() >= config.p_channel:
+        return None
+    freqs = np.linspace(0.0, sample_rate / 2, n_fft // 2 + 1)
+    u = np.log2(np.maximum(freqs, 50.0) / 50.0) / np.log2(sample_rate / 2 / 50.0)  # 0..1
+    db = rng.uniform(-1, 1) * config.channel_db * (u - 0.5)
+    for k in (1, 2, 3):
+        db += rng.uniform(-0.5, 0.5) * config.channel_db * np.cos(np.pi * k * u + rng.uniform(0, 2 * np.pi))
+    if rng.random() < 0.3:
+        cut = rng.uniform(80.0, 300.0)
+        db -= 12.0 * np.maximum(0.0, np.log2(cut / np.maximum(freqs, 1.0)))
+    if rng.random() < 0.3:
+        cut = rng.uniform(3500.0, 7000.0)
+        db -= 24.0 * np.maximum(0.0, np.log2(np.maximum(freqs, 1.0) / cut))
+    return (10.0 ** (db / 20.0)).astype(np.float32)
 
 
 def augment(y: np.ndarray, seed: int, config: AugmentConfig = AugmentConfig()) -> np.ndarray:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.audio import load_speech
-from ml.augment import AugmentConfig, augment, variant_seed, vtlp_factor
+from ml.augment import AugmentConfig, augment, channel_gain, variant_seed, vtlp_factor
 from ml.datasets import Clip
 from ml.errors import AudioError
 from ml.features import FeatureConfig, extract_features
@@ -57,6 +57,9 @@ def _key(clips: list[Clip], aug: AugmentConfig) -> str:
         # Off, VTLP changes nothing: keep the key (and the caches) of configs without it.
         aug_d.pop("vtlp")
         aug_d.pop("p_vtlp")
+    if aug.channel_db <= 0:
+        aug_d.pop("channel_db")
+        aug_d.pop("p_channel")
     h.update(json.dumps([CACHE_VERSION, asdict(FeatureConfig()), aug_d]).encode())
     for c in clips:
         st = c.path.stat()
@@ -92,7 +95,8 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
             seed = variant_seed(clip.clip_id, v)
             y = speech.waveform if v == 0 else augment(speech.waveform, seed, aug)
             warp = 1.0 if v == 0 else vtlp_factor(seed, aug)
-            chunks.append(extract_features(y, vtlp=warp).astype(np.float16))
+            gain = None if v == 0 else channel_gain(seed, aug)
+            chunks.append(extract_features(y, vtlp=warp, channel=gain).astype(np.float16))
             clip_index.append(ci)
             variant.append(v)
     if skipped:

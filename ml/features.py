@@ -94,11 +94,13 @@ def vtlp_matrix(alpha: float, n_fft: int = N_FFT, sample_rate: int = SAMPLE_RATE
 
 
 def extract_features(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE, *,
-                     vtlp: float = 1.0) -> np.ndarray:
+                     vtlp: float = 1.0, channel: np.ndarray | None = None) -> np.ndarray:
     """Return a ``(frames, N_FEATURES)`` float32 matrix for a prepared (trimmed, normalised) clip.
 
     ``vtlp`` != 1 warps the spectrum (:func:`vtlp_matrix`) before every spectral feature: a
-    training-only augmentation; serving always uses the default 1.0.
+    training-only augmentation; serving always uses the default 1.0. ``channel`` (per-bin
+    amplitude gains, :func:`ml.augment.channel_gain`) colours the spectrum as another microphone
+    would: training only too.
     """
     import librosa
 
@@ -110,6 +112,8 @@ def extract_features(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE, *,
     mag = np.abs(stft).astype(np.float32)
     if vtlp != 1.0:
         mag = vtlp_matrix(vtlp) @ mag
+    if channel is not None:
+        mag = mag * channel[:, None]
     power = mag**2
 
     mel_db = librosa.power_to_db(fb["mel"] @ power, ref=1.0, top_db=80.0)

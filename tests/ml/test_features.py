@@ -87,3 +87,32 @@ def test_vtlp_factors_are_reproducible_and_in_range() -> None:
     f = np.array([vtlp_factor(s, on) for s in range(200)])
     assert (f >= 0.88).all() and (f <= 1.12).all() and f.std() > 0.04
     assert vtlp_factor(7, on) == vtlp_factor(7, on)
+
+
+def test_channel_colouring_is_reproducible_bounded_and_off_by_default() -> None:
+    from ml.augment import AugmentConfig, channel_gain
+
+    assert {channel_gain(s, AugmentConfig()) is None for s in range(50)} == {True}
+    on = AugmentConfig(channel_db=8.0, p_channel=1.0)
+    gains = [channel_gain(s, on) for s in range(100)]
+    assert all(g is not None and g.shape == (257,) for g in gains)
+    np.testing.assert_array_equal(channel_gain(3, on), channel_gain(3, on))
+    # In the speech band (300 Hz - 3.4 kHz, no roll-off there) the colouring stays within
+    # tilt + three ripples of the configured size, and differs from one variant to the next.
+    band = slice(10, 55)
+    db = np.array([20 * np.log10(g[band]) for g in gains])
+    assert np.abs(db).max() <= 8.0 * (0.5 + 1.5) + 1e-3
+    assert np.ptp(db, axis=1).mean() > 2.0
+
+
+def test_channel_colouring_changes_spectral_features_not_pitch() -> None:
+    from ml.augment import AugmentConfig, channel_gain
+
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    y = (0.1 * np.sin(2 * np.pi * 220 * t) + 0.05 * np.sin(2 * np.pi * 1760 * t)).astype(np.float32)
+    gain = channel_gain(5, AugmentConfig(channel_db=8.0, p_channel=1.0))
+    plain, coloured = extract_features(y), extract_features(y, channel=gain)
+    mel = slice(0, 64)
+    assert np.abs(plain[:, mel].mean(0) - coloured[:, mel].mean(0)).max() > 1.0
+    pitch = FEATURE_NAMES.index("log_pitch")
+    np.testing.assert_allclose(np.median(coloured[:, pitch]), np.median(plain[:, pitch]), atol=0.05)
