@@ -33,8 +33,9 @@ class AugmentConfig:
     p_vtlp: float = 0.8
     # Microphone/room colouring (a feature-side random EQ, ml.augment.channel_gain): a smooth
     # gain curve over log-frequency of up to +-channel_db dB, sometimes band-limited as cheap
-    # microphones and codecs are, with probability p_channel; 0 = off.
-    channel_db: float = 0.0
+    # microphones and codecs are, with probability p_channel; 0 = off. Configs saved before it
+    # existed load with 0 (TrainConfig.from_dict).
+    channel_db: float = 8.0
     p_channel: float = 0.7
 
 

@@ -77,6 +77,24 @@ def _member_notes(member: TrainConfig) -> list[str]:
     return notes
 
 
+def augmentation_text(config: TrainConfig) -> str:
+    """The training-fold augmentation of ``config``, in words."""
+    a = config.augment
+    if not config.use_augmented or a.variants <= 0:
+        return "no augmented copies (SpecAugment masking in the model only)"
+    parts = [f"pitch shift +-{a.pitch_semitones:g} semitones (p {a.p_pitch:g})",
+             f"time stretch +-{100 * a.stretch:g}% (p {a.p_stretch:g})",
+             f"speed +-{100 * a.speed:g}% (p {a.p_speed:g})",
+             f"white or pink noise at {a.snr_db[0]:g}-{a.snr_db[1]:g} dB SNR (p {a.p_noise:g})"]
+    if a.vtlp > 0:
+        parts.append(f"vocal tract length perturbation +-{100 * a.vtlp:g}% (p {a.p_vtlp:g})")
+    if a.channel_db > 0:
+        parts.append(f"microphone/room colouring: random smooth EQ up to +-{a.channel_db:g} dB, "
+                     f"sometimes band-limited (p {a.p_channel:g})")
+    return (f"{a.variants} augmented copies per training clip, one drawn per epoch: "
+            + "; ".join(parts) + "; SpecAugment time/feature masks in the model")
+
+
 def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | None,
                report_dir: Path, train_seconds: dict[str, float]) -> dict[str, Any]:
     def load(name: str) -> dict | None:
@@ -104,7 +122,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
             architecture += " (" + "; ".join(f"{n} {kind}" for kind, n in kinds.items()) + ")"
     random_report = load("report-random.json")
     random_brief = _brief(random_report)
-    if random_brief and random_report.get("train_config") != json.loads(json.dumps(config.to_dict())):
+    if random_report and random_brief and random_report.get("train_config") != json.loads(json.dumps(config.to_dict())):
         random_brief["config_note"] = ("measured with an earlier training configuration (its "
                                        "report's train_config), not re-run for the shipped one")
     return {
@@ -122,6 +140,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         "baseline_svm_speaker_independent": load("baseline-svm.json"),
         "variants_tried": load("variants.json"),
         "training": {"config": config.to_dict(), "seconds": train_seconds,
+                     "augmentation": augmentation_text(config),
                      "note": "final model trained on all clips (+ augmented copies) for the "
                              "fixed epoch budget that cross-validation used"},  # fmt: skip
         "limitations": LIMITATIONS,
@@ -241,10 +260,13 @@ def render_markdown(card: dict) -> str:
     lines += ["## Training", "",
               f"Final model: all clips plus augmented copies, {tr['config']['epochs']} epochs "
               f"(fixed budget, cosine schedule; no early stopping on test speakers). Time on this "
-              f"machine (2 CPU cores shared with other work): features {secs['features']:.0f} s "
-              f"({'from the cache' if secs['features'] < 60 else 'extracted'}; extracting them "
-              f"from scratch took {secs.get('features_cold', float('nan')):.0f} s), fit "
-              f"{secs['fit']:.0f} s, total {secs['total']:.0f} s.", "",
+              f"machine (2 CPU cores): features {secs['features']:.0f} s "
+              + (f"(from the cache; extracting them from scratch took "
+                 f"{secs.get('features_cold', float('nan')):.0f} s)" if secs["features"] < 60
+                 else "(extracted from scratch)")
+              + f", fit {secs['fit']:.0f} s, total {secs['total']:.0f} s.", "",
+              *([f"Augmentation (training folds only): {tr['augmentation']}.", ""]
+                if tr.get("augmentation") else []),
               "Retrain: see `ml/README.md`.", ""]  # fmt: skip
     lines += ["## Limitations", ""] + [f"- {x}" for x in card["limitations"]] + [""]
     return "\n".join(lines)

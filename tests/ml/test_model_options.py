@@ -111,3 +111,26 @@ def test_speaker_adversary_is_training_only() -> None:
 def test_adversary_cannot_be_combined_with_mixup() -> None:
     with pytest.raises(ValueError, match="two speakers"):
         TrainConfig(speaker_adversarial=0.3, mixup=0.2)
+
+
+def test_a_config_saved_before_channel_colouring_loads_without_it() -> None:
+    from ml.train import TrainConfig
+
+    saved = json.loads(json.dumps(TrainConfig().to_dict()))
+    assert saved["augment"]["channel_db"] > 0  # the shipped recipe colours the channel
+    del saved["augment"]["channel_db"], saved["augment"]["p_channel"]
+    assert TrainConfig.from_dict(saved).augment.channel_db == 0.0
+
+
+def test_the_card_says_which_augmentations_trained_the_model() -> None:
+    from dataclasses import replace
+
+    from ml.augment import AugmentConfig
+    from ml.card import augmentation_text
+    from ml.train import TrainConfig
+
+    shipped = augmentation_text(TrainConfig())
+    assert "colouring" in shipped and "vocal tract" in shipped and "3 augmented copies" in shipped
+    older = augmentation_text(replace(TrainConfig(), augment=AugmentConfig(channel_db=0.0)))
+    assert "colouring" not in older
+    assert "no augmented copies" in augmentation_text(replace(TrainConfig(), use_augmented=False))
