@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml.audio import SAMPLE_RATE
+from ml.features import N_FFT
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def vtlp_factor(seed: int, config: AugmentConfig = AugmentConfig()) -> float:
     return float(rng.uniform(1 - config.vtlp, 1 + config.vtlp))
 
 
-def channel_gain(seed: int, config: AugmentConfig = AugmentConfig(), n_fft: int = 512,
+def channel_gain(seed: int, config: AugmentConfig = AugmentConfig(), n_fft: int = N_FFT,
                  sample_rate: int = SAMPLE_RATE) -> np.ndarray | None:
     """Per-STFT-bin amplitude gains imitating another microphone and room, or None (no change).
 
@@ -65,17 +66,17 @@ def channel_gain(seed: int, config: AugmentConfig = AugmentConfig(), n_fft: int 
     rng = np.random.default_rng(seed + 2)
     if config.channel_db <= 0 or rng.random() >= config.p_channel:
         return None
-    freqs = np.linspace(0.0, sample_rate / 2, n_fft // 2 + 1)
+    freqs = np.maximum(np.linspace(0.0, sample_rate / 2, n_fft // 2 + 1), 1.0)  # 1 Hz: no log(0)
     u = np.log2(np.maximum(freqs, 50.0) / 50.0) / np.log2(sample_rate / 2 / 50.0)  # 0..1
     db = rng.uniform(-1, 1) * config.channel_db * (u - 0.5)
     for k in (1, 2, 3):
         db += rng.uniform(-0.5, 0.5) * config.channel_db * np.cos(np.pi * k * u + rng.uniform(0, 2 * np.pi))
     if rng.random() < 0.3:
         cut = rng.uniform(80.0, 300.0)
-        db -= 12.0 * np.maximum(0.0, np.log2(cut / np.maximum(freqs, 1.0)))
+        db -= 12.0 * np.maximum(0.0, np.log2(cut / freqs))
     if rng.random() < 0.3:
         cut = rng.uniform(3500.0, 7000.0)
-        db -= 24.0 * np.maximum(0.0, np.log2(np.maximum(freqs, 1.0) / cut))
+        db -= 24.0 * np.maximum(0.0, np.log2(freqs / cut))
     return (10.0 ** (db / 20.0)).astype(np.float32)
 
 

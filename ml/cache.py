@@ -53,13 +53,11 @@ def default_cache_dir() -> Path:
 def _key(clips: list[Clip], aug: AugmentConfig) -> str:
     h = hashlib.sha256()
     aug_d = asdict(aug)
-    if aug.vtlp <= 0:
-        # Off, VTLP changes nothing: keep the key (and the caches) of configs without it.
-        aug_d.pop("vtlp")
-        aug_d.pop("p_vtlp")
-    if aug.channel_db <= 0:
-        aug_d.pop("channel_db")
-        aug_d.pop("p_channel")
+    # A feature-side augmentation that is off changes nothing: leave its settings out, so the key
+    # (and the caches) stay those of configs from before it existed.
+    for size, prob in (("vtlp", "p_vtlp"), ("channel_db", "p_channel")):
+        if aug_d[size] <= 0:
+            del aug_d[size], aug_d[prob]
     h.update(json.dumps([CACHE_VERSION, asdict(FeatureConfig()), aug_d]).encode())
     for c in clips:
         st = c.path.stat()
