@@ -244,6 +244,14 @@ def render_markdown(card: dict) -> str:
                   f" accuracy, UAR {_pct(base['overall_uar'])}, RAVDESS "
                   f"{_pct(base.get('ravdess_accuracy'))}, TESS {_pct(base.get('tess_accuracy'))}.",
                   ""]  # fmt: skip
+        sn = base.get("speaker_normalised")
+        if sn:
+            lines += ["The same SVM with each speaker's features standardised by that speaker's own "
+                      "mean and deviation over all of their clips (unlabelled; in the product this "
+                      f"would need a user's past recordings): overall {_pct(sn['overall_accuracy'])}"
+                      f", UAR {_pct(sn['overall_uar'])}, RAVDESS {_pct(sn.get('ravdess_accuracy'))}"
+                      f", TESS {_pct(sn.get('tess_accuracy'))}. The shipped model does not use it: "
+                      "it classifies each recording on its own.", ""]  # fmt: skip
     variants = card.get("variants_tried")
     if variants:
         lines += ["## Variants tried (speaker-independent 5-fold CV)", "",
