@@ -5,7 +5,7 @@ are added to this fold's logits; accuracy and UAR are then scored on the adjuste
 It asks whether a cheap prior correction would fix the rare "happy" predictions. Source of the
 variants-table row "B1".
 
-    python experiments/class_bias.py [ml/artifacts/default/evaluation/oof-speaker.npz]
+    PYTHONPATH=. python experiments/class_bias.py [ml/artifacts/default/evaluation/oof-speaker.npz]
 """
 
 from __future__ import annotations
@@ -16,38 +16,31 @@ import sys
 import numpy as np
 from scipy.optimize import minimize
 
-
-def _log_softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(1, keepdims=True)
-    return z - np.log(np.exp(z).sum(1, keepdims=True))
+from ml.calibration import nll
+from ml.datasets import LABEL_MAPS
+from ml.evaluate import metrics
 
 
 def fit_offsets(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    def loss(b: np.ndarray) -> float:
-        return float(-_log_softmax(logits + b)[np.arange(len(targets)), targets].mean())
-
-    return minimize(loss, np.zeros(logits.shape[1]), method="L-BFGS-B").x
-
-
-def uar(pred: np.ndarray, targets: np.ndarray) -> float:
-    return float(np.mean([np.mean(pred[targets == k] == k) for k in np.unique(targets)]))
+    return minimize(lambda b: nll(logits + b, targets), np.zeros(logits.shape[1]), method="L-BFGS-B").x
 
 
 def main() -> None:
     path = sys.argv[1] if len(sys.argv) > 1 else "ml/artifacts/default/evaluation/oof-speaker.npz"
     d = np.load(path)
     logits, y, fold, corpora = d["logits"], d["targets"], d["fold"], d["corpora"]
-    pred = np.zeros(len(y), int)
+    labels = LABEL_MAPS["default7"].labels
+    adjusted = logits.astype(np.float64)
     for k in np.unique(fold):
         rest = fold != k
-        pred[~rest] = (logits[~rest] + fit_offsets(logits[rest], y[rest])).argmax(1)
-    out = {"accuracy": float((pred == y).mean()), "uar": uar(pred, y)}
+        adjusted[~rest] += fit_offsets(logits[rest], y[rest])
+    m = metrics(adjusted, y, labels)
+    out = {"accuracy": m["accuracy"], "uar": m["uar"]}
     for c in np.unique(corpora):
-        m = corpora == c
-        out[f"{c}_accuracy"] = float((pred[m] == y[m]).mean())
-        out[f"{c}_uar"] = uar(pred[m], y[m])
-    before = logits.argmax(1)
-    out["unadjusted"] = {"accuracy": float((before == y).mean()), "uar": uar(before, y)}
+        mc = metrics(adjusted[corpora == c], y[corpora == c], labels)
+        out[f"{c}_accuracy"], out[f"{c}_uar"] = mc["accuracy"], mc["uar"]
+    before = metrics(logits, y, labels)
+    out["unadjusted"] = {"accuracy": before["accuracy"], "uar": before["uar"]}
     print(json.dumps(out, indent=2))
 
 
