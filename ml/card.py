@@ -16,6 +16,10 @@ LICENCE = (
     "non-commercial use only. For commercial use, retrain on licensed data with "
     "`python -m ml evaluate --data DIR && python -m ml train --data DIR --out DIR`."
 )
+WHISPER_LICENCE = (
+    " The frozen speech encoder is OpenAI Whisper tiny.en's (MIT licence, copyright OpenAI), "
+    "shipped in ml/pretrained/."
+)
 LIMITATIONS = [
     "Acted, not spontaneous, emotional speech: real users express emotion less intensely.",
     "English only; 22 speakers (20 RAVDESS actors, 2 TESS actresses), North-American accents.",
@@ -26,7 +30,8 @@ LIMITATIONS = [
     "Happy is the weakest class across speakers (see per-class recall): the two TESS voices act "
     "happiness so differently that a model trained on one calls the other's angry or surprised.",
     "Recordings below 16 kHz (telephone quality) are refused: on 120 RAVDESS clips downsampled to "
-    "8 kHz the model agreed with its own 16 kHz answer only 22% of the time. A Bluetooth headset "
+    "8 kHz the acoustic model H (shipped until 2026-12-03; not re-measured for the Whisper head) "
+    "agreed with its own 16 kHz answer only 22% of the time. A Bluetooth headset "
     "in hands-free mode records such narrowband audio inside a 48 kHz file, which is not detected; "
     "answers on it are unreliable.",
     "An emotion estimate from a few seconds of voice is a guess, not a diagnosis.",
@@ -81,7 +86,8 @@ def augmentation_text(config: TrainConfig) -> str:
     """The training-fold augmentation of ``config``, in words."""
     a = config.augment
     if not config.use_augmented or a.variants <= 0:
-        return "no augmented copies (SpecAugment masking in the model only)"
+        return ("no augmented copies" + ("" if config.model.frontend == "whisper"
+                                         else " (SpecAugment masking in the model only)"))
     parts = [f"pitch shift +-{a.pitch_semitones:g} semitones (p {a.p_pitch:g})",
              f"time stretch +-{100 * a.stretch:g}% (p {a.p_stretch:g})",
              f"speed +-{100 * a.speed:g}% (p {a.p_speed:g})",
@@ -91,8 +97,9 @@ def augmentation_text(config: TrainConfig) -> str:
     if a.channel_db > 0:
         parts.append(f"microphone/room colouring: random smooth EQ up to +-{a.channel_db:g} dB, "
                      f"sometimes band-limited (p {a.p_channel:g})")
+    masks = "" if config.model.frontend == "whisper" else "; SpecAugment time/feature masks in the model"
     return (f"{a.variants} augmented copies per training clip, one drawn per epoch: "
-            + "; ".join(parts) + "; SpecAugment time/feature masks in the model")
+            + "; ".join(parts) + masks)
 
 
 def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | None,
@@ -110,9 +117,20 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
             "ravdess_met": bool(rav is not None and rav >= 0.70),
             "overall_uar_target": 0.70, "overall_uar": uar, "overall_uar_met": bool(uar >= 0.70),
         }  # fmt: skip
-    architecture = ("176 per-frame features (log-mel 64, MFCC 40 + deltas, chroma, contrast, tonnetz, "
-                    "ZCR, RMS, centroid, bandwidth, rolloff, pitch) from one STFT (512/256 at 16 kHz) "
-                    "-> 3 Conv1D blocks -> attentive mean/std pooling -> dense -> softmax with temperature")
+    whisper = config.model.frontend == "whisper"
+    if whisper:
+        head = (f"dense {config.model.head_units} (GELU) -> " if config.model.head_units else "")
+        architecture = ("Whisper log-mel (80 bands, 25/10 ms) -> frozen Whisper tiny.en audio encoder "
+                        "(2 Conv1D layers + 4 transformer blocks, 7.6 M parameters, pretrained on "
+                        "680,000 h of speech by OpenAI) -> mean and standard deviation over time of "
+                        "the stem's, each block's and the final layer norm's outputs (4,608 values) "
+                        f"-> standardise -> dropout {config.model.embedding_dropout:g} -> {head}"
+                        "softmax with temperature; only the head is trained here")
+    else:
+        architecture = ("176 per-frame features (log-mel 64, MFCC 40 + deltas, chroma, contrast, "
+                        "tonnetz, ZCR, RMS, centroid, bandwidth, rolloff, pitch) from one STFT "
+                        "(512/256 at 16 kHz) -> 3 Conv1D blocks -> attentive mean/std pooling -> "
+                        "dense -> softmax with temperature")
     if config.model.members > 1:
         architecture += (f"; {config.model.members} such networks, trained with different seeds, in one "
                          "graph that averages their logits")
@@ -126,7 +144,8 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         random_brief["config_note"] = ("measured with an earlier training configuration (its "
                                        "report's train_config), not re-run for the shipped one")
     return {
-        "name": "Moodify speech emotion recognition (Conv1D + attentive pooling)",
+        "name": ("Moodify speech emotion recognition (frozen Whisper tiny.en encoder + dense head)"
+                 if whisper else "Moodify speech emotion recognition (Conv1D + attentive pooling)"),
         "targets": targets,
         "labels": list(cv_report["labels"]) if cv_report else None,
         "label_map": config.label_map,
@@ -144,7 +163,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
                      "note": "final model trained on all clips (+ augmented copies) for the "
                              "fixed epoch budget that cross-validation used"},  # fmt: skip
         "limitations": LIMITATIONS,
-        "licence": LICENCE,
+        "licence": LICENCE + (WHISPER_LICENCE if whisper else ""),
     }
 
 
@@ -239,7 +258,7 @@ def render_markdown(card: dict) -> str:
                   "figures.", ""]  # fmt: skip
     base = card.get("baseline_svm_speaker_independent")
     if base:
-        lines += ["## Baseline", "", "SVM on per-clip mean/std of the same features, SMOTE in "
+        lines += ["## Baseline", "", "SVM on per-clip mean/std of the 176 acoustic features, SMOTE in "
                   f"training folds, same speaker-grouped folds: overall {_pct(base['overall_accuracy'])}"
                   f" accuracy, UAR {_pct(base['overall_uar'])}, RAVDESS "
                   f"{_pct(base.get('ravdess_accuracy'))}, TESS {_pct(base.get('tess_accuracy'))}.",
@@ -266,7 +285,9 @@ def render_markdown(card: dict) -> str:
     tr = card["training"]
     secs = tr["seconds"]
     lines += ["## Training", "",
-              f"Final model: all clips plus augmented copies, {tr['config']['epochs']} epochs "
+              "Final model: all clips"
+              + (" plus augmented copies" if tr["config"].get("use_augmented", True) else "")
+              + f", {tr['config']['epochs']} epochs "
               f"(fixed budget, cosine schedule; no early stopping on test speakers). Time on this "
               f"machine (2 CPU cores): features {secs['features']:.0f} s "
               + (f"(from the cache; extracting them from scratch took "

@@ -1,4 +1,6 @@
-"""Keras model: Conv1D blocks over per-frame features, masked attentive-statistics pooling, dense head.
+"""Keras models: Conv1D blocks over per-frame features with masked attentive-statistics pooling
+("acoustic" front end), or a dense head over the frozen Whisper encoder's clip embedding
+("whisper" front end, :mod:`ml.whisper`).
 
 Weights are saved as ``.weights.h5`` and the graph is rebuilt from :class:`ModelConfig` in code,
 so loading never deserialises arbitrary Python from a file.
@@ -14,8 +16,15 @@ import numpy as np
 from ml.features import N_FEATURES, WINDOW_FRAMES
 
 
+FRONTENDS = ("acoustic", "whisper")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
+    # "acoustic": the 176 per-frame features of ml.features into the Conv1D network below;
+    # "whisper": one clip embedding from the frozen Whisper encoder (window_frames 1, n_features
+    # ml.whisper.EMBEDDING_DIM) into a dense head. Configs saved before it existed are acoustic.
+    frontend: str = "acoustic"
     n_features: int = N_FEATURES
     window_frames: int = WINDOW_FRAMES
     n_classes: int = 7
@@ -48,7 +57,22 @@ class ModelConfig:
     # Per-member architecture overrides (ModelConfig fields), member i taking entry i; members
     # past the end use this config as it is. Different members make a more diverse ensemble.
     member_overrides: tuple[dict[str, Any], ...] = ()
+    # Whisper head: dropout on the standardised embedding, then a hidden layer of `head_units`
+    # (0 = a linear classifier straight on the embedding).
+    embedding_dropout: float = 0.5
+    head_units: int = 0
     extra: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.frontend not in FRONTENDS:
+            raise ValueError(f"frontend must be one of {FRONTENDS}, not {self.frontend!r}")
+
+    @classmethod
+    def whisper(cls, **kwargs: Any) -> ModelConfig:
+        """A config for the Whisper front end, its input shape filled in."""
+        from ml.whisper import EMBEDDING_DIM
+
+        return cls(frontend="whisper", n_features=EMBEDDING_DIM, window_frames=1, **kwargs)
 
     def member(self, i: int) -> ModelConfig:
         """The single-network config of ensemble member ``i``."""
@@ -80,6 +104,8 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
         return _build_ensemble(config, mean, variance)
     mean = np.zeros(config.n_features, np.float32) if mean is None else mean
     variance = np.ones(config.n_features, np.float32) if variance is None else variance
+    if config.frontend == "whisper":
+        return _build_head(config, mean, variance)
     x_in = keras.Input((config.window_frames, config.n_features), name="features")
     m_in = keras.Input((config.window_frames,), name="mask")
     m = layers.Reshape((config.window_frames, 1))(m_in)
@@ -109,6 +135,25 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     x = AttentiveStatsPooling(config.attention_units, name="attention_pool")([x, m])
     x = layers.Dense(config.dense_units, activation="relu", name="dense")(x)
     x = layers.Dropout(config.dense_dropout)(x)
+    logits = layers.Dense(config.n_classes, name="logits")(x)
+    return keras.Model([x_in, m_in], logits, name="moodify_ser")
+
+
+def _build_head(config: ModelConfig, mean: np.ndarray, variance: np.ndarray):  # noqa: ANN202
+    """Classifier over a clip embedding, with the same inputs as the Conv1D network (one "frame"
+    per clip, mask 1) so training, evaluation, ensembling and serving share their code."""
+    import keras
+    from keras import layers
+
+    x_in = keras.Input((config.window_frames, config.n_features), name="features")
+    m_in = keras.Input((config.window_frames,), name="mask")
+    x = layers.Normalization(mean=mean, variance=variance, name="standardise")(x_in)
+    x = layers.Multiply()([x, layers.Reshape((config.window_frames, 1))(m_in)])
+    x = layers.Flatten()(x)
+    x = layers.Dropout(config.embedding_dropout)(x)
+    if config.head_units:
+        x = layers.Dense(config.head_units, activation="gelu", name="dense")(x)
+        x = layers.Dropout(config.dense_dropout)(x)
     logits = layers.Dense(config.n_classes, name="logits")(x)
     return keras.Model([x_in, m_in], logits, name="moodify_ser")
 
@@ -143,6 +188,8 @@ def speaker_adversary(model, n_speakers: int):  # noqa: ANN001, ANN201
     import keras
     from keras import layers
 
+    if not any(layer.name == "attention_pool" for layer in model.layers):
+        raise ValueError("speaker-adversarial training needs the acoustic network's pooled embedding")
     emb = model.get_layer("attention_pool").output
     reversal = GradientReversal(name="gradient_reversal")
     h = layers.Dense(128, activation="relu", name="speaker_hidden")(reversal(emb))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,27 @@ def _numba_cache() -> None:
             os.environ["NUMBA_CACHE_DIR"] = str(d)
         except OSError:
             pass
+
+
+@contextlib.contextmanager
+def _numba_cache_lock() -> Iterator[None]:
+    """Exclusive lock (per machine) on the numba cache directory, where there is one."""
+    d = os.environ.get("NUMBA_CACHE_DIR")
+    try:
+        f = open(Path(d) / ".moodify-warm-up.lock", "a") if d else None  # noqa: SIM115
+    except OSError:
+        f = None
+    if f is None:
+        yield
+        return
+    import fcntl
+
+    with f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -60,9 +83,14 @@ class EmotionPredictor:
         self.temperature = float(cfg["temperature"])
         card_path = self.model_dir / "model_card.json"
         self.card: dict = json.loads(card_path.read_text()) if card_path.exists() else {}
-        self._check_features(cfg["features"])
         norm = np.load(self.model_dir / "normaliser.npz")
         mcfg = ModelConfig.from_dict(cfg["model"])
+        self.frontend = mcfg.frontend
+        self._check_features(cfg["features"])
+        if self.frontend == "whisper":
+            from ml.whisper import get_embedder
+
+            self._embedder = get_embedder()
         self.window = mcfg.window_frames
         self.model = build_model(mcfg, norm["mean"], norm["var"])
         self.model.load_weights(self.model_dir / "model.weights.h5")
@@ -81,15 +109,22 @@ class EmotionPredictor:
         return cls(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR)
 
     def _check_features(self, saved: dict) -> None:
-        from ml.features import FeatureConfig
+        from ml.cache import frontend_contract
 
-        current = asdict(FeatureConfig())
+        current = frontend_contract(self.frontend)
         if saved != current:
             raise RuntimeError(f"model {self.version} was trained with features {saved}, "
                                f"this code computes {current}; retrain or use matching code")  # fmt: skip
 
     def _warm_up(self) -> None:
         # Pay numba compilation, filter-bank construction and graph tracing now, not on a user.
+        # Worker processes starting together would otherwise compile and write the shared numba
+        # cache at once; a cache left half-written that way crashed later processes
+        # (segmentation fault in librosa's piptrack kernel, seen here). One at a time.
+        with _numba_cache_lock():
+            self._warm_up_unlocked()
+
+    def _warm_up_unlocked(self) -> None:
         rng = np.random.default_rng(0)
         t = np.arange(int(1.5 * 16_000)) / 16_000
         y = (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
@@ -118,9 +153,17 @@ class EmotionPredictor:
         t0 = t_start if t_start is not None else time.perf_counter()
         t1 = time.perf_counter()
         speech = prepare_speech(waveform, sample_rate)
-        feats = extract_features(speech.waveform)
-        x, m = windows(feats, self.window, self.window // 2)
-        t2 = time.perf_counter()
+        if self.frontend == "whisper":
+            from ml.whisper import log_mel
+
+            mel = log_mel(speech.waveform)
+            t2 = time.perf_counter()
+            # The frozen encoder is part of the model: its time counts as model time.
+            emb = self._embedder.embed_mel(mel)
+            x, m = emb[None, None, :], np.ones((1, 1), np.float32)
+        else:
+            x, m = windows(extract_features(speech.waveform), self.window, self.window // 2)
+            t2 = time.perf_counter()
         # Keras layers are not guaranteed re-entrant; serialise the (few-ms) forward pass.
         with self._lock:
             logits = self._forward(x, m).numpy()
