@@ -30,8 +30,9 @@ LIMITATIONS = [
     "Happy is the weakest class across speakers (see per-class recall): the two TESS voices act "
     "happiness so differently that a model trained on one calls the other's angry or surprised.",
     "Recordings below 16 kHz (telephone quality) are refused: on 120 RAVDESS clips downsampled to "
-    "8 kHz the acoustic model H (shipped until 2026-12-03; not re-measured for the Whisper head) "
-    "agreed with its own 16 kHz answer only 22% of the time. A Bluetooth headset "
+    "8 kHz the acoustic model H (shipped until 2026-12-03) agreed with its own 16 kHz answer only "
+    "22% of the time. The Whisper head agrees on 93% of the same clips (99% at 11.025 kHz), so "
+    "the refusal may be lifted once accuracy on narrowband audio is measured. A Bluetooth headset "
     "in hands-free mode records such narrowband audio inside a 48 kHz file, which is not detected; "
     "answers on it are unreliable.",
     "An emotion estimate from a few seconds of voice is a guess, not a diagnosis.",
