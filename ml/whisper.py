@@ -14,6 +14,7 @@ import-whisper DIR`` redoes it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 import threading
@@ -320,14 +321,8 @@ class Embedder:
             return self._forward(mel[None]).numpy()[0]
 
 
-_EMBEDDER: Embedder | None = None
-_EMBEDDER_LOCK = threading.Lock()
-
-
+@functools.cache
 def get_embedder() -> Embedder:
-    global _EMBEDDER
-    if _EMBEDDER is None:
-        with _EMBEDDER_LOCK:
-            if _EMBEDDER is None:
-                _EMBEDDER = Embedder()
-    return _EMBEDDER
+    """The process-wide encoder. Its callers (the predictor, under get_predictor's lock, and
+    feature extraction) build it from one thread, so functools.cache needs no lock of its own."""
+    return Embedder()
