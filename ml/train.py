@@ -39,7 +39,7 @@ H_MEMBERS: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
 )
 
 
-# The shipped Whisper head (variant W of the model card).
+# The shipped Whisper head (variant W0 of the model card).
 SHIPPED_HEAD: dict[str, Any] = {"head_units": 256}
 SHIPPED_EPOCHS = 40
 
@@ -68,7 +68,7 @@ class TrainConfig:
     use_augmented: bool = False
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(variants=0))
-    # The shipped model (variant W): a dense head over the frozen Whisper encoder's embedding.
+    # The shipped model (variant W0): a dense head over the frozen Whisper encoder's embedding.
     model: ModelConfig = field(default_factory=lambda: ModelConfig.whisper(**SHIPPED_HEAD))
     # Per-member overrides of this config's training fields (e.g. speaker_adversarial) for
     # ensemble member i; architecture overrides live in ModelConfig.member_overrides.
