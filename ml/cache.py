@@ -19,6 +19,7 @@ from ml.augment import AugmentConfig, augment, channel_gain, variant_seed, vtlp_
 from ml.datasets import Clip
 from ml.errors import AudioError
 from ml.features import FeatureConfig, extract_features
+from ml.model import FRONTENDS
 
 CACHE_VERSION = 1
 
@@ -72,9 +73,6 @@ def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic") -> s
         st = c.path.stat()
         h.update(f"{c.path}|{st.st_size}|{st.st_mtime_ns}|{c.emotion}|{c.speaker}\n".encode())
     return h.hexdigest()[:16]
-
-
-FRONTENDS = ("acoustic", "whisper")
 
 
 def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,

@@ -104,14 +104,14 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
         return _build_ensemble(config, mean, variance)
     mean = np.zeros(config.n_features, np.float32) if mean is None else mean
     variance = np.ones(config.n_features, np.float32) if variance is None else variance
-    if config.frontend == "whisper":
-        return _build_head(config, mean, variance)
     x_in = keras.Input((config.window_frames, config.n_features), name="features")
     m_in = keras.Input((config.window_frames,), name="mask")
     m = layers.Reshape((config.window_frames, 1))(m_in)
     x = layers.Normalization(mean=mean, variance=variance, name="standardise")(x_in)
     # Padding frames must look like "no information" (0 = training mean) after standardising.
     x = layers.Multiply()([x, m])
+    if config.frontend == "whisper":
+        return keras.Model([x_in, m_in], _head(config, x), name="moodify_ser")
     if config.utterance_cmn:
         x = UtteranceCMN(config.utterance_cmn, name="utterance_cmn")([x, m])
     if config.relative_features:
@@ -139,23 +139,18 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     return keras.Model([x_in, m_in], logits, name="moodify_ser")
 
 
-def _build_head(config: ModelConfig, mean: np.ndarray, variance: np.ndarray):  # noqa: ANN202
-    """Classifier over a clip embedding, with the same inputs as the Conv1D network (one "frame"
-    per clip, mask 1) so training, evaluation, ensembling and serving share their code."""
-    import keras
+def _head(config: ModelConfig, x):  # noqa: ANN001, ANN202
+    """Logits from a standardised clip embedding: the model's input is one "frame" per clip (mask
+    1), the same inputs as the Conv1D network, so training, evaluation, ensembling and serving
+    share their code."""
     from keras import layers
 
-    x_in = keras.Input((config.window_frames, config.n_features), name="features")
-    m_in = keras.Input((config.window_frames,), name="mask")
-    x = layers.Normalization(mean=mean, variance=variance, name="standardise")(x_in)
-    x = layers.Multiply()([x, layers.Reshape((config.window_frames, 1))(m_in)])
     x = layers.Flatten()(x)
     x = layers.Dropout(config.embedding_dropout)(x)
     if config.head_units:
         x = layers.Dense(config.head_units, activation="gelu", name="dense")(x)
         x = layers.Dropout(config.dense_dropout)(x)
-    logits = layers.Dense(config.n_classes, name="logits")(x)
-    return keras.Model([x_in, m_in], logits, name="moodify_ser")
+    return layers.Dense(config.n_classes, name="logits")(x)
 
 
 def _build_ensemble(config: ModelConfig, mean: np.ndarray | None,

@@ -124,6 +124,14 @@ def export_encoder(ct2_model: str | Path, out: str | Path = ENCODER_FILE) -> Pat
 def encoder_digest(path: Path = ENCODER_FILE) -> str:
     """Short hash of the encoder weights' values (not of the file's compressed bytes), stored with
     every model trained on them."""
+    st = path.stat()
+    # Asked for at every predictor load, cache key and save: decompress and hash 14 MB once per
+    # version of the file, not each time.
+    return _digest(path.resolve(), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _digest(path: Path, size: int, mtime_ns: int) -> str:
     h = hashlib.sha256()
     with np.load(path) as z:
         for name in sorted(z.files):
@@ -179,9 +187,11 @@ def log_mel(waveform: np.ndarray, *, vtlp: float = 1.0, channel: np.ndarray | No
         mag = vtlp_matrix(vtlp, n_fft=N_FFT) @ mag
     if channel is not None:
         mag = mag * channel[:, None]
-    spec = np.log10(np.maximum(mel @ (mag.astype(np.float32) ** 2), 1e-10))
+    spec = np.log10(np.maximum(mel @ mag**2, 1e-10))
     spec = np.maximum(spec, spec.max() - 8.0)
     spec = (spec + 4.0) / 4.0
+    # The encoder's positional table ends at 30 s: of a longer clip (up to the 60-s limit) the
+    # first 30 s are analysed.
     return np.ascontiguousarray(spec[:, :MAX_FRAMES].T, dtype=np.float32)
 
 
@@ -240,6 +250,7 @@ def _set_weights(model, w: dict[str, np.ndarray]) -> None:  # noqa: ANN001
     model.get_layer("ln_post").set_weights([w["layer_norm/gamma"], w["layer_norm/beta"]])
 
 
+@functools.cache
 def _keras_layers():  # noqa: ANN202 - defined lazily so importing ml.whisper does not import TF
     import keras
     from keras import ops
@@ -306,7 +317,6 @@ class Embedder:
     def __init__(self, weights_path: Path = ENCODER_FILE) -> None:
         import tensorflow as tf
 
-        self.digest = encoder_digest(weights_path)
         self.model = build_encoder(load_encoder_weights(weights_path))
         self._forward = tf.function(lambda m: self.model(m, training=False), reduce_retracing=True,
                                     input_signature=[tf.TensorSpec([1, None, N_MELS], tf.float32)])
