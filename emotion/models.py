@@ -69,6 +69,11 @@ class EmotionResult(models.Model):
     model_version = models.CharField(max_length=64)
     speech_duration_s = models.FloatField(null=True, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
+    timeline = models.JSONField(
+        default=list, blank=True,
+        help_text="One entry per analysed window of the recording: start_s, end_s (seconds into "
+                  "the recording), label and probabilities.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

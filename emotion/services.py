@@ -51,16 +51,22 @@ def audio_validate(*, data: bytes) -> float:
 
 
 def audio_validate_warm_up() -> None:
-    """Run the upload check once on a generated second of sound (a web process calls it at start)."""
+    """Run the upload check once on a generated second of sound (a web process calls it at start):
+    decoders, resampler and the voice activity model are loaded before the first upload."""
     import io
 
     import numpy as np
     import soundfile as sf
 
+    from ml.errors import NoSpeechError
+
     t = np.arange(16000) / 16000
     buffer = io.BytesIO()
     sf.write(buffer, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000, format="WAV")
-    audio_validate(data=buffer.getvalue())
+    try:
+        audio_validate(data=buffer.getvalue())
+    except NoSpeechError:
+        pass  # a tone is not a voice: refused, as it should be, after everything has loaded
 
 
 def _retention_deadline(*, profile: Profile, created_at: datetime) -> datetime | None:
@@ -150,6 +156,23 @@ def submission_start_processing(*, submission_id: UUID | str) -> VoiceSubmission
     return submission
 
 
+def _result_fields(prediction: Any) -> dict[str, Any]:
+    """EmotionResult fields from an ``ml.Prediction``."""
+    return {
+        "label": prediction.label,
+        "probabilities": {k: float(v) for k, v in prediction.probabilities.items()},
+        "confidence": float(prediction.confidence),
+        "model_version": str(prediction.model_version)[:64],
+        "speech_duration_s": prediction.speech_duration_s,
+        "timings_ms": {k: round(float(v), 2) for k, v in (prediction.timings_ms or {}).items()},
+        "timeline": [
+            {"start_s": float(seg.start_s), "end_s": float(seg.end_s), "label": seg.label,
+             "probabilities": {k: round(float(v), 4) for k, v in seg.probabilities.items()}}
+            for seg in getattr(prediction, "timeline", ())
+        ],  # fmt: skip
+    }
+
+
 def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> EmotionResult | None:
     """Store the model's prediction and finish the submission (idempotent).
 
@@ -163,15 +186,7 @@ def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> Em
         existing = EmotionResult.objects.filter(submission=submission).first()
         if existing is not None:
             return existing
-        result = EmotionResult.objects.create(
-            submission=submission,
-            label=prediction.label,
-            probabilities={k: float(v) for k, v in prediction.probabilities.items()},
-            confidence=float(prediction.confidence),
-            model_version=str(prediction.model_version)[:64],
-            speech_duration_s=prediction.speech_duration_s,
-            timings_ms={k: round(float(v), 2) for k, v in (prediction.timings_ms or {}).items()},
-        )
+        result = EmotionResult.objects.create(submission=submission, **_result_fields(prediction))
         submission.status = VoiceSubmission.Status.DONE
         submission.finished_at = timezone.now()
         submission.failure_code = ""
@@ -308,12 +323,8 @@ def submission_replace_result(*, submission_id: UUID | str, prediction: Any) -> 
         result = EmotionResult.objects.select_for_update().filter(submission_id=submission_id).first()
         if result is None:
             return None
-        result.label = prediction.label
-        result.probabilities = {k: float(v) for k, v in prediction.probabilities.items()}
-        result.confidence = float(prediction.confidence)
-        result.model_version = str(prediction.model_version)[:64]
-        result.speech_duration_s = prediction.speech_duration_s
-        result.timings_ms = {k: round(float(v), 2) for k, v in (prediction.timings_ms or {}).items()}
+        for name, value in _result_fields(prediction).items():
+            setattr(result, name, value)
         result.save()
         transaction.on_commit(lambda: publish_submission_state(submission_id))
         transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))

@@ -45,7 +45,48 @@ def _features(args: argparse.Namespace, config):  # noqa: ANN001, ANN202
         clips = [c for c in clips if c.speaker in keep]
     print(f"{len(clips)} clips, {len({c.speaker for c in clips})} speakers from {args.data or 'default data dir'}",
           file=sys.stderr)  # fmt: skip
-    return compute_features(clips, config.augment, frontend=config.model.frontend)
+    return compute_features(clips, config.augment, frontend=config.model.frontend,
+                            **_room_inputs(clips, config.room), workers=args.workers)  # fmt: skip
+
+
+def _room_inputs(clips, room=None) -> dict:  # noqa: ANN001 - list[Clip], RoomAugment | None
+    """Room copies' (or conditions') inputs: the fold assignment and other voices for babble."""
+    from ml.folds import speaker_fold_map
+
+    if room is not None and room.variants == 0:
+        return {}
+    return {"room": room, "fold_of": speaker_fold_map(clips), "babble": _babble_bank(clips)}
+
+
+_BANKS: dict[int, object] = {}
+
+
+def _babble_bank(clips):  # noqa: ANN001, ANN202
+    from ml.rooms import BabbleBank
+
+    key = hash(tuple(str(c.path) for c in clips))
+    if key not in _BANKS:
+        _BANKS[key] = BabbleBank(clips)
+    return _BANKS[key]
+
+
+def _conditions(fs, args: argparse.Namespace) -> dict:  # noqa: ANN001 - FeatureSet
+    """Feature sets of the robustness report's conditions (ml.robustness), cached like any other."""
+    from ml.cache import compute_features, default_cache_dir
+    from ml.robustness import evaluation_clips, long_features, long_recordings
+
+    names = [c for c in args.conditions.split(",") if c and c != "clean"]
+    clips = fs.clips
+    inputs = _room_inputs(clips)
+    inputs.pop("room")
+    out = {}
+    for name in names:
+        if name == "long":
+            out[name] = long_features(long_recordings(clips), default_cache_dir())
+        else:
+            out[name] = compute_features(evaluation_clips(clips), frontend="whisper", condition=name,
+                                         workers=args.workers, **inputs)  # fmt: skip
+    return out
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -81,7 +122,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             report = combine_members(members, config)
         else:
             assert fs is not None
-            report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0)
+            conditions = (_conditions(fs, args) if proto == "speaker" and args.conditions
+                          and config.model.frontend == "whisper" else None)  # fmt: skip
+            report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0,
+                                    conditions=conditions)  # fmt: skip
         path = write_report(report, out)
         print(summary_line(report))
         print(f"report: {path}")
@@ -257,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--limit-speakers", type=int, default=0, help="first N speakers only")
         p.add_argument("--seed", type=int, default=1234)
         p.add_argument("--config", help='JSON overrides of TrainConfig, e.g. \'{"mixup": 0.2}\'')
+        p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="processes for feature extraction (default: one per core)")
         p.add_argument("-v", "--verbose", action="store_true")
 
     p = sub.add_parser("train", help="train the final model on all data and save it")
@@ -268,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     data_args(p)
     p.add_argument("--protocol", choices=["speaker", "random", "corpus", "both"], default="speaker")
     p.add_argument("--baseline", action="store_true", help="also run the SVM baseline")
+    p.add_argument("--conditions", default="clean,opus24,babble10,babble5,white10,reverb,quiet30,long",
+                   help="robustness conditions scored on the held-out folds (Whisper front end, "
+                        "speaker protocol; '' for none); see ml.rooms.CONDITIONS")
     p.add_argument("--out", default=str(DEFAULT_REPORT_DIR))
     p.add_argument("--combine", nargs="+", metavar="REPORT_DIR",
                    help="report an ensemble from its members' own evaluations (one report folder "

@@ -39,10 +39,8 @@ MIN_SPEECH_S = 0.5
 MIN_INPUT_RATE = SAMPLE_RATE
 MAX_INPUT_RATE = 192_000
 MAX_CHANNELS = 8
-# Speech is trimmed where it is this many dB below the clip's loudest frame.
+# The level is normalised over frames within this many dB of the speech's loudest frame.
 TRIM_TOP_DB = 35.0
-# A clip whose loudest 32-ms frame is below this level is silence (or a muted microphone).
-SILENCE_DBFS = -60.0
 TARGET_RMS_DBFS = -23.0
 FFMPEG_TIMEOUT_S = 60.0
 
@@ -55,10 +53,20 @@ class Speech:
 
     waveform: np.ndarray
     sample_rate: int
+    # (start in ``waveform``, start in the recording, length), in samples, one per kept speech
+    # region; empty for a waveform that was not cut (the identity map).
+    pieces: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def duration_s(self) -> float:
         return len(self.waveform) / self.sample_rate
+
+    def recording_time(self, sample: int) -> float:
+        """Where sample ``sample`` of the kept speech was in the original recording, in seconds."""
+        for start, source, length in reversed(self.pieces):
+            if sample >= start:
+                return (source + min(sample - start, length)) / self.sample_rate
+        return sample / self.sample_rate
 
 
 def load_audio(source: Source, *, max_duration_s: float = MAX_DURATION_S) -> tuple[np.ndarray, int]:
@@ -134,30 +142,47 @@ def probe_duration(path: str | os.PathLike[str]) -> float:
 def prepare_speech(
     waveform: np.ndarray, sample_rate: int, *, min_speech_s: float = MIN_SPEECH_S
 ) -> Speech:
-    """Validate, resample, trim leading/trailing silence and normalise the level of a waveform.
+    """Validate, resample, keep only the speech (voice activity) and normalise its level.
 
-    Training and inference both go through here, so what the model sees never differs.
+    Training and inference both go through here, so what the model sees never differs. Pauses
+    longer than :data:`ml.vad.MERGE_GAP_S` are cut out; :attr:`Speech.pieces` maps the kept
+    speech back to times in the recording.
     """
+    from ml import vad
+
     y = _validate_samples(np.asarray(waveform), sample_rate)
     y = _to_model_rate(y, sample_rate)
-    import librosa  # deferred: importing librosa costs ~1 s and load_audio does not need it
-
+    peak = float(np.max(np.abs(y), initial=0.0))
+    if peak < vad.MUTED_PEAK:
+        raise NoSpeechError(detail=f"peak {20 * np.log10(max(peak, 1e-12)):.1f} dBFS: a muted microphone")
+    act = vad.activity(y)
+    regions = vad.speech_regions(act, len(y))
+    if not regions:
+        raise NoSpeechError(detail=f"no voice activity (highest speech probability {act.probabilities.max(initial=0):.2f})")
+    if act.speech_seconds < min_speech_s:
+        raise AudioTooShortError(detail=f"{act.speech_seconds:.2f} s of speech")
+    pieces, offset = [], 0
+    for s, e in regions:
+        pieces.append((offset, s, e - s))
+        offset += e - s
+    y = np.concatenate([y[s:e] for s, e in regions])
+    # RMS normalisation over the voiced part: microphones, gain settings and distance differ far
+    # more between users than loudness differs between emotions.
     frame, hop = 512, 128
-    rms = librosa.feature.rms(y=y, frame_length=frame, hop_length=hop, center=True)[0]
-    peak_dbfs = 20.0 * np.log10(max(float(rms.max(initial=0.0)), 1e-10))
-    if peak_dbfs < SILENCE_DBFS:
-        raise NoSpeechError(detail=f"loudest frame {peak_dbfs:.1f} dBFS")
-    _, (start, end) = librosa.effects.trim(y, top_db=TRIM_TOP_DB, frame_length=frame, hop_length=hop)
-    y = y[start:end]
-    if len(y) < min_speech_s * SAMPLE_RATE:
-        raise AudioTooShortError(detail=f"{len(y) / SAMPLE_RATE:.2f} s of sound after trimming")
-    # RMS normalisation over the voiced part: microphones and gain settings differ far more
-    # between users than loudness differs between emotions.
-    active = rms[rms > rms.max() * 10 ** (-TRIM_TOP_DB / 20)]
+    rms = np.sqrt(np.mean(_frames(y, frame, hop) ** 2, axis=1))
+    active = rms[rms > rms.max(initial=0.0) * 10 ** (-TRIM_TOP_DB / 20)]
     level = float(np.sqrt(np.mean(active**2))) if active.size else float(np.sqrt(np.mean(y**2)))
     y = y * (10 ** (TARGET_RMS_DBFS / 20) / max(level, 1e-8))
     np.clip(y, -1.0, 1.0, out=y)
-    return Speech(waveform=y.astype(np.float32, copy=False), sample_rate=SAMPLE_RATE)
+    return Speech(waveform=y.astype(np.float32, copy=False), sample_rate=SAMPLE_RATE,
+                  pieces=tuple(pieces))  # fmt: skip
+
+
+def _frames(y: np.ndarray, frame: int, hop: int) -> np.ndarray:
+    if len(y) < frame:
+        return y[None, :]
+    n = 1 + (len(y) - frame) // hop
+    return np.lib.stride_tricks.sliding_window_view(y, frame)[::hop][:n]
 
 
 def load_speech(source: Source, *, max_duration_s: float = MAX_DURATION_S) -> Speech:

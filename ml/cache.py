@@ -14,14 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.audio import load_speech
+from ml.audio import load_audio, load_speech, prepare_speech
 from ml.augment import AugmentConfig, augment, channel_gain, variant_seed, vtlp_factor
 from ml.datasets import Clip
 from ml.errors import AudioError
 from ml.features import FeatureConfig, extract_features
+from ml.folds import other_fold_voices, same_fold_voices
 from ml.model import FRONTENDS
+from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade
 
-CACHE_VERSION = 1
+# 2: speech found by voice activity (ml.vad) and cut into windows (ml.segments); room/device
+# copies and conditions.
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -60,7 +64,8 @@ def frontend_contract(frontend: str) -> dict[str, object]:
     return asdict(FeatureConfig())
 
 
-def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic") -> str:
+def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic", *,
+         room: RoomAugment | None = None, condition: str = "clean") -> str:
     h = hashlib.sha256()
     aug_d = asdict(aug)
     # A feature-side augmentation that is off changes nothing: leave its settings out, so the key
@@ -68,7 +73,9 @@ def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic") -> s
     for size, prob in (("vtlp", "p_vtlp"), ("channel_db", "p_channel")):
         if aug_d[size] <= 0:
             del aug_d[size], aug_d[prob]
-    h.update(json.dumps([CACHE_VERSION, frontend_contract(frontend), aug_d]).encode())
+    extra = [] if (room is None or room.variants == 0) and condition == "clean" else [
+        room.to_dict() if room else None, condition]
+    h.update(json.dumps([CACHE_VERSION, frontend_contract(frontend), aug_d, *extra]).encode())
     for c in clips:
         st = c.path.stat()
         h.update(f"{c.path}|{st.st_size}|{st.st_mtime_ns}|{c.emotion}|{c.speaker}\n".encode())
@@ -77,60 +84,53 @@ def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic") -> s
 
 def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
                      frontend: str = "acoustic", cache_dir: Path | None = None,
-                     progress: bool = True) -> FeatureSet:
+                     progress: bool = True, room: RoomAugment | None = None,
+                     condition: str = "clean", fold_of: dict[str, int] | None = None,
+                     babble: BabbleBank | None = None, workers: int = 1) -> FeatureSet:
     """Load from cache, or decode, prepare, augment and featurise every clip (with a progress bar).
 
     ``frontend`` "acoustic": per-frame features (:func:`ml.features.extract_features`);
-    "whisper": one row per item, the frozen Whisper encoder's clip embedding
-    (:class:`ml.whisper.Embedder`).
+    "whisper": one row per speech window (:func:`ml.segments.speech_windows`), the frozen
+    Whisper encoder's embedding of it (:class:`ml.whisper.Embedder`).
+
+    ``room`` (Whisper front end): that many room/device copies per clip
+    (:func:`ml.rooms.degrade`), babble from the clip's own fold in ``fold_of``. ``condition``:
+    every clip as that robustness condition delivers it (:func:`ml.rooms.apply_condition`),
+    babble from the other folds. ``workers`` > 1 extracts in that many processes.
     """
     import time
-
-    from tqdm import tqdm
 
     t0 = time.time()
     cache_dir = cache_dir or default_cache_dir()
     if frontend not in FRONTENDS:
         raise ValueError(f"frontend must be one of {FRONTENDS}, not {frontend!r}")
-    path = cache_dir / f"features-{_key(clips, aug, frontend)}.npz"
+    path = cache_dir / f"features-{_key(clips, aug, frontend, room=room, condition=condition)}.npz"
     if path.exists():
         z = np.load(path)
         secs = float(z["seconds"]) if "seconds" in z.files else float("nan")
         return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"], secs)
-    chunks: list[np.ndarray] = []
-    clip_index: list[int] = []
-    variant: list[int] = []
-    skipped = 0
-    if frontend == "whisper":
-        from ml.whisper import N_FFT as WHISPER_FFT
-        from ml.whisper import get_embedder
+    needs_babble = condition.startswith("babble") or (room is not None and room.variants > 0
+                                                      and room.p_babble > 0)  # fmt: skip
+    if needs_babble and (fold_of is None or babble is None):
+        raise ValueError("babble needs the speaker folds (fold_of) and a BabbleBank")
+    args = (aug, frontend, room, condition, fold_of or {}, babble)
+    if workers > 1 and len(clips) >= 2 * workers:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
-        embed = get_embedder()
-
-        def featurise(y: np.ndarray, warp: float, seed: int | None) -> np.ndarray:
-            gain = None if seed is None else channel_gain(seed, aug, n_fft=WHISPER_FFT)
-            return embed(y, vtlp=warp, channel=gain)[None, :]
+        bounds = np.linspace(0, len(clips), workers + 1).astype(int)
+        # spawn, not fork: TensorFlow's thread pools do not survive a fork.
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            parts = list(pool.map(_extract, [clips[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
+                                  [args] * workers, [progress and i == 0 for i in range(workers)]))
+        chunks = [c for p in parts for c in p[0]]
+        clip_index = [int(i) + a for p, a in zip(parts, bounds[:-1], strict=True) for i in p[1]]
+        variant = [v for p in parts for v in p[2]]
+        skipped = sum(p[3] for p in parts)
     else:
-
-        def featurise(y: np.ndarray, warp: float, seed: int | None) -> np.ndarray:
-            gain = None if seed is None else channel_gain(seed, aug)
-            return extract_features(y, vtlp=warp, channel=gain)
-
-    for ci, clip in enumerate(tqdm(clips, desc="features", unit="clip", disable=not progress)):
-        try:
-            speech = load_speech(clip.path)
-        except AudioError:
-            skipped += 1  # an unusable training file is skipped, not fatal
-            continue
-        for v in range(aug.variants + 1):
-            seed = variant_seed(clip.clip_id, v)
-            y = speech.waveform if v == 0 else augment(speech.waveform, seed, aug)
-            warp = 1.0 if v == 0 else vtlp_factor(seed, aug)
-            chunks.append(featurise(y, warp, None if v == 0 else seed).astype(np.float16))
-            clip_index.append(ci)
-            variant.append(v)
+        chunks, clip_index, variant, skipped = _extract(clips, args, progress)
     if skipped:
-        print(f"skipped {skipped} unreadable clips")
+        print(f"skipped {skipped} clips that were unreadable or had no detectable speech")
     offsets = np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int64)
     fs = FeatureSet(clips, np.array(clip_index), np.array(variant), offsets,
                     np.concatenate(chunks, axis=0), time.time() - t0)  # fmt: skip
@@ -140,3 +140,85 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
              frames=fs.frames, seconds=np.array(fs.extract_seconds))  # fmt: skip
     tmp.replace(path)
     return fs
+
+
+def _extract(clips: list[Clip], args: tuple, progress: bool,
+             ) -> tuple[list[np.ndarray], list[int], list[int], int]:
+    """Rows of every item of ``clips``: (chunks, clip index, variant, clips skipped)."""
+    from tqdm import tqdm
+
+    aug, frontend, room, condition, fold_of, babble = args
+    if frontend == "whisper":
+        from ml.train import configure_threads
+
+        configure_threads(1 if multiprocessing_child() else None)
+    chunks: list[np.ndarray] = []
+    clip_index: list[int] = []
+    variant: list[int] = []
+    skipped = 0
+    for ci, clip in enumerate(tqdm(clips, desc=f"features ({condition})", unit="clip",
+                                   disable=not progress)):  # fmt: skip
+        try:
+            if frontend == "whisper":
+                rows = _whisper_items(clip, room, condition, fold_of, babble)
+            else:
+                rows = _acoustic_items(clip, aug)
+        except AudioError:
+            skipped += 1  # an unusable (or, in a condition, refused) file is skipped, not fatal
+            continue
+        for v, r in enumerate(rows):
+            if r is not None:
+                chunks.append(r.astype(np.float16))
+                clip_index.append(ci)
+                variant.append(v)
+    return chunks, clip_index, variant, skipped
+
+
+def multiprocessing_child() -> bool:
+    import multiprocessing as mp
+
+    return mp.parent_process() is not None
+
+
+def embed_speech(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``(windows, EMBEDDING_DIM)``: a recording as the Whisper model's input (training and
+    evaluation; the predictor does the same steps with its timings)."""
+    from ml.segments import speech_windows
+    from ml.whisper import get_embedder
+
+    embed = get_embedder()
+    speech = prepare_speech(waveform, sample_rate)
+    return np.stack([embed(w.waveform) for w in speech_windows(speech)])
+
+
+def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
+                   fold_of: dict[str, int], babble: BabbleBank | None) -> list[np.ndarray | None]:
+    """The clip (as ``condition`` delivers it), then its room/device copies; a copy whose speech
+    the degradation hid is None (left out), the clip itself raises."""
+    y, sr = load_audio(clip.path)
+    seed = variant_seed(clip.clip_id, 0)
+    if condition != "clean":
+        y = apply_condition(y, condition, seed, babble=babble,
+                            allowed=other_fold_voices(fold_of, clip.speaker))  # fmt: skip
+    rows: list[np.ndarray | None] = [embed_speech(y, sr)]
+    for v in range(1, (room.variants if room else 0) + 1):
+        assert room is not None
+        noisy = degrade(y, variant_seed(clip.clip_id, v), room, babble=babble,
+                        allowed=same_fold_voices(fold_of, clip.speaker))  # fmt: skip
+        try:
+            rows.append(embed_speech(noisy, sr))
+        except AudioError:
+            rows.append(None)
+    return rows
+
+
+def _acoustic_items(clip: Clip, aug: AugmentConfig) -> list[np.ndarray | None]:
+    speech = load_speech(clip.path)
+    rows: list[np.ndarray | None] = []
+    for v in range(aug.variants + 1):
+        seed = variant_seed(clip.clip_id, v)
+        y = speech.waveform if v == 0 else augment(speech.waveform, seed, aug)
+        warp = 1.0 if v == 0 else vtlp_factor(seed, aug)
+        gain = None if v == 0 else channel_gain(seed, aug)
+        rows.append(extract_features(y, vtlp=warp, channel=gain))
+    return rows

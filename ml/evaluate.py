@@ -13,6 +13,7 @@ import numpy as np
 from ml.cache import FeatureSet
 from ml.calibration import choose_calibration, crossfitted_temperature_probs, reliability, softmax
 from ml.datasets import LABEL_MAPS
+from ml.folds import speaker_fold_map, speaker_folds
 from ml.train import (
     TrainConfig,
     corpus_folds,
@@ -20,7 +21,6 @@ from ml.train import (
     fold_items,
     predict_logits,
     random_folds,
-    speaker_folds,
     targets_for,
 )
 
@@ -54,8 +54,14 @@ def metrics(logits: np.ndarray, targets: np.ndarray, labels: tuple[str, ...]) ->
 
 
 def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "speaker",
-                   n_splits: int = 5, verbose: int = 1) -> dict[str, Any]:
-    """Out-of-fold logits for every clip, per-fold histories and all metrics for one protocol."""
+                   n_splits: int = 5, verbose: int = 1,
+                   conditions: dict[str, FeatureSet] | None = None) -> dict[str, Any]:
+    """Out-of-fold logits for every clip, per-fold histories and all metrics for one protocol.
+
+    ``conditions`` (speaker protocol): feature sets of held-out clips as a device or room
+    delivers them (:mod:`ml.robustness`); each fold's model also scores its own speakers' items
+    there, and the report gains a ``robustness`` table.
+    """
     label_map = LABEL_MAPS[config.label_map]
     clips = fs.clips
     targets = targets_for(clips, label_map)
@@ -63,7 +69,12 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
     usable = usable[targets[usable] >= 0]
     sub = [clips[i] for i in usable]
     if protocol == "speaker":
-        folds = speaker_folds(sub, n_splits)
+        # Folds fixed from every labelled clip, not from those that decoded: the babble of the
+        # room copies (ml.rooms) was drawn with the same assignment.
+        fold_of = speaker_fold_map([c for c, t in zip(clips, targets, strict=True) if t >= 0], n_splits)
+        held = np.array([fold_of[c.speaker] for c in sub])
+        idx = np.arange(len(sub))
+        folds = [(idx[held != k], idx[held == k]) for k in range(n_splits)]
     elif protocol == "corpus":
         folds = corpus_folds(sub)
     else:
@@ -73,6 +84,7 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
     fold_of = np.full(len(clips), -1)
     histories: list[dict[str, Any]] = []
     fold_summaries: list[dict[str, Any]] = []
+    scored: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in conditions or {}}
     t0 = time.time()
     for k, (tr, va) in enumerate(folds):
         tr_clips, va_clips = usable[tr], usable[va]
@@ -91,12 +103,44 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
                                "n_test": int(len(va_clips))})  # fmt: skip
         histories.append(history)
         print(f"fold {k + 1}: accuracy {acc:.3f} on {speakers}", flush=True)
+        for name, cfs in (conditions or {}).items():
+            mine = np.flatnonzero((cfs.variant == 0) & np.isin(
+                [cfs.clips[i].speaker for i in cfs.clip_index], speakers))
+            scored[name].append((cfs.clip_index[mine], predict_logits(model, cfs, mine)))
     done = usable
     oof_arrays = {"logits": oof[done], "targets": targets[done], "fold": fold_of[done],
                   "corpora": np.array([clips[i].corpus for i in done]),
                   "clip_ids": np.array([clips[i].clip_id for i in done])}  # fmt: skip
-    return _report(oof_arrays, protocol=protocol, labels=label_map.labels, folds=fold_summaries,
-                   histories=histories, config=config, seconds=time.time() - t0)
+    report = _report(oof_arrays, protocol=protocol, labels=label_map.labels, folds=fold_summaries,
+                     histories=histories, config=config, seconds=time.time() - t0)
+    if conditions:
+        report["robustness"] = robustness_table(conditions, scored, label_map.labels, targets_of=
+                                                lambda cl: targets_for(cl, label_map))  # fmt: skip
+    return report
+
+
+def robustness_table(conditions: dict[str, FeatureSet],
+                     scored: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+                     labels: tuple[str, ...], targets_of) -> dict[str, Any]:  # noqa: ANN001
+    """Per condition and corpus: accuracy over the clips answered, accuracy counting refused
+    clips as wrong, UAR, and how many clips were refused (no detectable speech left)."""
+    table: dict[str, Any] = {}
+    for name, cfs in conditions.items():
+        idx = np.concatenate([i for i, _ in scored[name]]) if scored[name] else np.zeros(0, int)
+        z = np.concatenate([lg for _, lg in scored[name]]) if scored[name] else np.zeros((0, len(labels)))
+        y_all = targets_of(cfs.clips)
+        corpora = np.array([c.corpus for c in cfs.clips])
+        rows: dict[str, Any] = {}
+        for corpus in sorted(set(corpora)):
+            sel = corpora[idx] == corpus
+            n = int((corpora == corpus).sum())
+            m = metrics(z[sel], y_all[idx][sel], labels) if sel.any() else {"accuracy": 0.0, "uar": 0.0}
+            answered = int(sel.sum())
+            rows[corpus] = {"n": n, "refused": n - answered, "accuracy": m["accuracy"],
+                            "accuracy_with_refusals": m["accuracy"] * answered / max(n, 1),
+                            "uar": m["uar"]}  # fmt: skip
+        table[name] = rows
+    return table
 
 
 def _report(oof: dict[str, np.ndarray], *, protocol: str, labels: tuple[str, ...],
@@ -246,12 +290,47 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     fig.savefig(out_dir / f"reliability-{proto}.png", dpi=90)
     plt.close(fig)
 
+    if report.get("robustness"):
+        plot_robustness(report, out_dir / f"robustness-{proto}.png")
+
     # Out-of-fold logits, to compare variants or assemble ensembles on exactly the same folds.
     np.savez(out_dir / f"oof-{proto}.npz", **report["_oof"])
     public = {k: v for k, v in report.items() if not k.startswith("_")}
     path = out_dir / f"report-{proto}.json"
     path.write_text(json.dumps(public, indent=2))
     return path
+
+
+def robustness_rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Condition -> corpus -> figures, the clean row taken from the CV itself."""
+    rows = {"clean": {c: {"n": m["n"], "refused": 0, "accuracy": m["accuracy"],
+                          "accuracy_with_refusals": m["accuracy"], "uar": m["uar"]}
+                      for c, m in report["per_corpus"].items()}}  # fmt: skip
+    return {**rows, **report.get("robustness", {})}
+
+
+def plot_robustness(report: dict[str, Any], path: Path) -> None:
+    """Grouped bars: accuracy (refusals counted wrong) per condition and corpus."""
+    import matplotlib.pyplot as plt
+
+    rows = robustness_rows(report)
+    names = list(rows)
+    corpora = sorted({c for r in rows.values() for c in r})
+    fig, ax = plt.subplots(figsize=(1.1 * len(names) + 2, 3.8))
+    width = 0.8 / len(corpora)
+    for j, corpus in enumerate(corpora):
+        vals = [100 * rows[n].get(corpus, {}).get("accuracy_with_refusals", np.nan) for n in names]
+        bars = ax.bar(np.arange(len(names)) + (j - (len(corpora) - 1) / 2) * width, vals, width,
+                      label=corpus, color=f"C{j}")  # fmt: skip
+        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    ax.set_xticks(range(len(names)), names, fontsize=8)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title("Held-out speakers as devices and rooms deliver them (speaker-independent CV)", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def summary_line(report: dict[str, Any]) -> str:
@@ -262,6 +341,9 @@ def summary_line(report: dict[str, Any]) -> str:
     cal = report["calibration"]
     parts.append(f"ECE {cal['ece_before']:.3f}->{cal['ece_after_crossfitted']:.3f} "
                  f"T={cal['temperature']:.2f}, shipped: {cal.get('method', 'temperature')}")
+    for name, row in report.get("robustness", {}).items():
+        parts.append(f"{name}: " + ", ".join(
+            f"{c} {m['accuracy_with_refusals']:.3f} ({m['refused']} refused)" for c, m in row.items()))
     return "; ".join(parts)
 
 

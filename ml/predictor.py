@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.audio import Speech
+
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts" / "default"
 
 
@@ -50,8 +52,19 @@ def _numba_cache_lock() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class TimelineSegment:
+    """The emotion of one analysed window of a recording (times in the recording, seconds)."""
+
+    start_s: float
+    end_s: float
+    label: str
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Prediction:
-    """One clip's result. ``probabilities`` are calibrated and cover every label."""
+    """One recording's result. ``probabilities`` are calibrated and cover every label; the
+    ``timeline`` has one segment per analysed window (one for a short clip)."""
 
     label: str
     probabilities: dict[str, float]
@@ -59,6 +72,7 @@ class Prediction:
     speech_duration_s: float
     timings_ms: dict[str, float] = field(default_factory=dict)
     model_version: str = ""
+    timeline: tuple[TimelineSegment, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -125,12 +139,17 @@ class EmotionPredictor:
             self._warm_up_unlocked()
 
     def _warm_up_unlocked(self) -> None:
+        from ml import vad
+        from ml.audio import Speech
+
         rng = np.random.default_rng(0)
         t = np.arange(int(1.5 * 16_000)) / 16_000
         y = (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
              + 0.01 * rng.standard_normal(len(t))).astype(np.float32)  # fmt: skip
-        self.predict(y, 16_000)
-        self.predict(np.tile(y, 3), 16_000)
+        vad.activity(y)  # loads the voice activity model (the tone itself is not speech)
+        for n in (1, 3, 8):  # one window of two lengths, then two windows
+            now = time.perf_counter()
+            self._analyse(Speech(np.tile(y, n), 16_000), t0=now, t1=now, decode_ms=0.0)
 
     def predict(self, waveform: np.ndarray, sample_rate: int) -> Prediction:
         """Emotion of a waveform (any rate, mono or ``(samples, channels)``); raises AudioError."""
@@ -147,32 +166,45 @@ class EmotionPredictor:
     def _predict(self, waveform: np.ndarray, sample_rate: int, *, decode_ms: float,
                  t_start: float | None = None) -> Prediction:
         from ml.audio import prepare_speech
-        from ml.calibration import softmax
-        from ml.features import extract_features, windows
 
         t0 = t_start if t_start is not None else time.perf_counter()
         t1 = time.perf_counter()
-        speech = prepare_speech(waveform, sample_rate)
+        return self._analyse(prepare_speech(waveform, sample_rate), t0=t0, t1=t1, decode_ms=decode_ms)
+
+    def _analyse(self, speech: Speech, *, t0: float, t1: float, decode_ms: float) -> Prediction:
+        """The model's answer for prepared speech; ``t0``: the request's start, ``t1``: when
+        preparing the speech (voice activity, level) began, for the timings."""
+        from ml.calibration import softmax
+        from ml.features import extract_features, windows
+        from ml.segments import speech_windows
+
+        parts = speech_windows(speech)
         if self.frontend == "whisper":
             from ml.whisper import log_mel
 
-            mel = log_mel(speech.waveform)
+            mels = [log_mel(w.waveform) for w in parts]
             t2 = time.perf_counter()
             # The frozen encoder is part of the model: its time counts as model time.
-            emb = self._embedder.embed_mel(mel)
-            x, m = emb[None, None, :], np.ones((1, 1), np.float32)
+            x = np.stack([self._embedder.embed_mel(m) for m in mels])[:, None, :]
+            m = np.ones((len(parts), 1), np.float32)
+            owner = np.arange(len(parts))
         else:
-            x, m = windows(extract_features(speech.waveform), self.window, self.window // 2)
+            cut = [windows(extract_features(w.waveform), self.window, self.window // 2) for w in parts]
+            x, m = np.concatenate([c[0] for c in cut]), np.concatenate([c[1] for c in cut])
+            owner = np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(cut)])
             t2 = time.perf_counter()
         # Keras layers are not guaranteed re-entrant; serialise the (few-ms) forward pass.
         with self._lock:
             logits = self._forward(x, m).numpy()
         t3 = time.perf_counter()
-        probs = softmax(logits.mean(axis=0), self.temperature)
+        per_window = np.stack([logits[owner == i].mean(axis=0) for i in range(len(parts))])
+        # Windows are of (nearly) equal length, so each counts the same in the recording's result.
+        probs = softmax(per_window.mean(axis=0), self.temperature)
+        window_probs = softmax(per_window, self.temperature)
         k = int(probs.argmax())
         return Prediction(
             label=self.labels[k],
-            probabilities={lab: float(p) for lab, p in zip(self.labels, probs, strict=True)},
+            probabilities=self._named(probs),
             confidence=float(probs[k]),
             speech_duration_s=round(speech.duration_s, 3),
             timings_ms={
@@ -182,7 +214,15 @@ class EmotionPredictor:
                 "total": round((t3 - t0) * 1000, 2),
             },
             model_version=self.version,
+            timeline=tuple(
+                TimelineSegment(start_s=w.start_s, end_s=w.end_s,
+                                label=self.labels[int(p.argmax())], probabilities=self._named(p))
+                for w, p in zip(parts, window_probs, strict=True)
+            ),  # fmt: skip
         )
+
+    def _named(self, probs: np.ndarray) -> dict[str, float]:
+        return {lab: round(float(p), 6) for lab, p in zip(self.labels, probs, strict=True)}
 
 
 _DEFAULT: EmotionPredictor | None = None

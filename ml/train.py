@@ -21,7 +21,9 @@ from ml.augment import AugmentConfig
 from ml.cache import FeatureSet, frontend_contract
 from ml.datasets import LABEL_MAPS, Clip, LabelMap
 from ml.features import N_FEATURES, windows
+from ml.folds import speaker_folds  # noqa: F401 - part of this module's fold API
 from ml.model import ModelConfig, build_model
+from ml.rooms import RoomAugment
 
 
 # Variant H (shipped until the Whisper front end replaced it): seven acoustic Conv1D networks as
@@ -42,6 +44,7 @@ H_MEMBERS: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
 # The shipped Whisper head (variant W0 of the model card).
 SHIPPED_HEAD: dict[str, Any] = {"head_units": 256}
 SHIPPED_EPOCHS = 40
+SHIPPED_ROOM_COPIES = 2
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,14 @@ class TrainConfig:
     # gradient-reversal layer whose scale ramps from 0 to this value (Ganin & Lempitsky, 2015),
     # pushing the embedding to carry less about who speaks. Training only; 0 = off.
     speaker_adversarial: float = 0.0
-    # The Whisper head trains on the clips as recorded: waveform augmentation cost it 1.5 points
-    # speaker-independently (variants W and W0 of the model card). The acoustic networks use
-    # AugmentConfig's copies (acoustic_h).
-    use_augmented: bool = False
+    # Train on the augmented copies too (AugmentConfig's for the acoustic networks, RoomAugment's
+    # room/device copies for the Whisper head), not only on the clips as recorded.
+    use_augmented: bool = SHIPPED_ROOM_COPIES > 0
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(variants=0))
+    # Room and device copies of each training clip (Whisper front end): reverberation, babble of
+    # the same training fold's voices, noise, band limits, codecs, gain (ml.rooms).
+    room: RoomAugment = field(default_factory=lambda: RoomAugment(variants=SHIPPED_ROOM_COPIES))
     # The shipped model (variant W0): a dense head over the frozen Whisper encoder's embedding.
     model: ModelConfig = field(default_factory=lambda: ModelConfig.whisper(**SHIPPED_HEAD))
     # Per-member overrides of this config's training fields (e.g. speaker_adversarial) for
@@ -84,7 +89,7 @@ class TrainConfig:
         """Variant H: the seven-network acoustic ensemble shipped before the Whisper front end."""
         model = ModelConfig(members=len(H_MEMBERS), member_overrides=tuple(m for _, m in H_MEMBERS))
         return cls(epochs=25, model=model, member_overrides=tuple(t for t, _ in H_MEMBERS),
-                   use_augmented=True, augment=AugmentConfig(), **kwargs)
+                   use_augmented=True, augment=AugmentConfig(), room=RoomAugment(), **kwargs)
 
     def member(self, i: int) -> TrainConfig:
         """The single-network training config of ensemble member ``i`` (seed ``seed + i`` unless
@@ -107,10 +112,12 @@ class TrainConfig:
             aug_d.setdefault("channel_db", 0.0)
         aug = AugmentConfig(**aug_d)
         model = ModelConfig.from_dict(d.pop("model", None) or {})  # type: ignore[arg-type]
+        # Saved before room copies existed: trained without them.
+        room = RoomAugment.from_dict(d.pop("room", None) or {"variants": 0})  # type: ignore[arg-type]
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if "member_overrides" in known:
             known["member_overrides"] = tuple(dict(o) for o in known["member_overrides"])
-        return cls(**known, augment=aug, model=model)  # type: ignore[arg-type]
+        return cls(**known, augment=aug, model=model, room=room)  # type: ignore[arg-type]
 
 
 def configure_threads(n: int | None = None) -> None:
@@ -163,15 +170,6 @@ def balance_groups(clips: list[Clip], mode: str) -> np.ndarray | None:
     if mode == "none":
         return None
     return np.array([c.corpus if mode == "corpus" else c.speaker for c in clips])
-
-
-def speaker_folds(clips: list[Clip], n_splits: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
-    """GroupKFold by speaker: no speaker is ever on both sides of a fold."""
-    from sklearn.model_selection import GroupKFold
-
-    groups = np.array([c.speaker for c in clips])
-    idx = np.arange(len(clips))
-    return [(tr, va) for tr, va in GroupKFold(n_splits=n_splits).split(idx, groups=groups)]
 
 
 def corpus_folds(clips: list[Clip]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -274,7 +272,8 @@ class _EpochSampler:
 
 
 def clip_windows(feats: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    return windows(feats, window, window // 2)
+    # A Whisper item's rows are its speech windows (window 1): each is scored, then averaged.
+    return windows(feats, window, max(1, window // 2))
 
 
 def predict_logits(model, fs: FeatureSet, items: np.ndarray, batch: int = 256) -> np.ndarray:  # noqa: ANN001

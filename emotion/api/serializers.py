@@ -17,15 +17,25 @@ def _emotion_names() -> dict[str, str]:
     return dict(Emotion.objects.values_list("code", "name"))
 
 
+class TimelineSegmentSerializer(serializers.Serializer):
+    """One analysed window of the recording (a short recording has one)."""
+
+    start_s = serializers.FloatField(help_text="Seconds into the recording where the window starts.")
+    end_s = serializers.FloatField(help_text="Seconds into the recording where the window ends.")
+    label = serializers.CharField(help_text="The window's most likely emotion code.")
+    probabilities = serializers.DictField(child=serializers.FloatField())
+
+
 class EmotionResultSerializer(serializers.ModelSerializer):
     label_name = serializers.SerializerMethodField()
     low_confidence = serializers.SerializerMethodField()
+    timeline = TimelineSegmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = EmotionResult
         fields = [
             "label", "label_name", "confidence", "probabilities", "low_confidence",
-            "model_version", "speech_duration_s", "timings_ms",
+            "model_version", "speech_duration_s", "timings_ms", "timeline",
         ]  # fmt: skip
 
     def get_label_name(self, obj: EmotionResult) -> str:

@@ -22,6 +22,7 @@ let pollDelay = 1500;
 let slowTimer = null;
 let giveUpTimer = null;
 let chart = null;
+let timelineChart = null;
 let currentSubmission = null;
 let currentStrategy = null;
 let recsLoaded = false;
@@ -88,6 +89,7 @@ function renderResult(submission) {
   $("chart-section").hidden = picked;
   $("not-my-mood").textContent = picked ? "Pick a different mood" : "That’s not how I feel";
   if (!picked) renderChart(result.probabilities || {});
+  renderTimeline(picked ? [] : result.timeline || []);
   if (result.low_confidence && !picked) {
     const box = $("low-confidence");
     box.textContent = "";
@@ -122,6 +124,45 @@ function renderChart(probabilities) {
         y: { ticks: { color: "#1d1a24", font: { weight: "600" } }, grid: { display: false } },
       },
       plugins: { legend: { display: false }, tooltip: { callbacks: { label: (ctx) => `${ctx.parsed.x}%` } } },
+    },
+  });
+}
+
+function clock(seconds) {
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+// One stacked bar per analysed window: how the mood moved over a longer recording.
+function renderTimeline(timeline) {
+  const section = $("timeline-section");
+  section.hidden = timeline.length < 2;
+  if (section.hidden) return;
+  const spans = timeline.map((seg) => `${clock(seg.start_s)}–${clock(seg.end_s)}`);
+  const list = $("timeline-list");
+  list.textContent = "";
+  timeline.forEach((seg, i) => list.append(h("li", {}, `${spans[i]}: ${emotion(seg.label).name} (${percent(seg.probabilities[seg.label])})`)));
+  if (!window.Chart) return;
+  const codes = Object.keys(timeline[0].probabilities);
+  if (timelineChart) timelineChart.destroy();
+  timelineChart = new window.Chart($("timeline-chart"), {
+    type: "bar",
+    data: {
+      labels: spans,
+      datasets: codes.map((c) => ({
+        label: emotion(c).name,
+        data: timeline.map((seg) => Math.round((seg.probabilities[c] || 0) * 1000) / 10),
+        backgroundColor: emotion(c).color,
+      })),
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 400 },
+      scales: {
+        x: { stacked: true, ticks: { color: "#3f3b4b" }, grid: { display: false } },
+        y: { stacked: true, min: 0, max: 100, ticks: { callback: (v) => `${v}%`, color: "#3f3b4b" }, grid: { color: "#ece8f2" } },
+      },
+      plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } }, tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${ctx.parsed.y}%` } } },
     },
   });
 }

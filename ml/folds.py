@@ -1,0 +1,44 @@
+"""Speaker-independent fold assignment, shared by cross-validation and fold-aware augmentation.
+
+Folds are fixed from the labelled clip list alone (not from which clips decoded), so the babble
+of a training copy and the fold it is tested against always agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.datasets import Clip
+
+
+def speaker_fold_map(clips: list[Clip], n_splits: int = 5) -> dict[str, int]:
+    """GroupKFold by speaker over ``clips``: the fold each speaker is held out in."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.array([c.speaker for c in clips])
+    fold_of: dict[str, int] = {}
+    for k, (_, va) in enumerate(GroupKFold(n_splits=n_splits).split(groups, groups=groups)):
+        for spk in set(groups[va].tolist()):
+            fold_of[spk] = k
+    return fold_of
+
+
+def speaker_folds(clips: list[Clip], n_splits: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
+    """GroupKFold by speaker as ``(train, test)`` index pairs: no speaker on both sides."""
+    fold_of = speaker_fold_map(clips, n_splits)
+    held = np.array([fold_of[c.speaker] for c in clips])
+    idx = np.arange(len(clips))
+    return [(idx[held != k], idx[held == k]) for k in range(n_splits)]
+
+
+def same_fold_voices(fold_of: dict[str, int], speaker: str) -> list[str]:
+    """Training babble: other speakers of ``speaker``'s own fold, which is a training fold
+    whenever ``speaker``'s clips are trained on -- never the held-out fold's voices."""
+    k = fold_of.get(speaker)
+    return [s for s, f in fold_of.items() if f == k and s != speaker]
+
+
+def other_fold_voices(fold_of: dict[str, int], speaker: str) -> list[str]:
+    """Evaluation babble: speakers of every other fold (never the tested fold's own)."""
+    k = fold_of.get(speaker)
+    return [s for s, f in fold_of.items() if f != k]
