@@ -245,3 +245,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Credentials and browser security (issue 15) ---
+# `bootstrap_moodify` creates the published demo admin (admin@moodify.local / moodify-demo)
+# only where this is on: development settings (`make run`). Elsewhere the first admin comes from
+# MOODIFY_ADMIN_EMAIL / MOODIFY_ADMIN_PASSWORD, checked by the password validators.
+BOOTSTRAP_DEMO_ADMIN = False
