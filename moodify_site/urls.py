@@ -1,7 +1,13 @@
 """Top-level URL routing: pages, allauth, admin and the versioned REST API."""
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# Staff sign in on allauth's page, whose per-account and per-address limits stop a password
+# guesser; the admin's own form has no limits, so it only ever redirects there (or refuses
+# signed-in people who are not staff).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -251,3 +251,5 @@ LOGGING = {
 # only where this is on: development settings (`make run`). Elsewhere the first admin comes from
 # MOODIFY_ADMIN_EMAIL / MOODIFY_ADMIN_PASSWORD, checked by the password validators.
 BOOTSTRAP_DEMO_ADMIN = False
+# Every sign-in, the admin's included, goes through allauth's rate-limited page.
+LOGIN_URL = "account_login"
