@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from moodify_site.settings.secret_key import secret_key_refusal
 
@@ -75,6 +76,13 @@ def test_every_secret_key_written_in_the_repository_is_refused():
     assert written, "the scan found no SECRET_KEY assignments at all: the pattern is broken"
     accepted = sorted(key for key in written if secret_key_refusal(key) is None)
     assert not accepted, f"keys written in the repository that production would accept: {accepted}"
+
+
+def test_compose_requires_the_secret_key_from_the_environment_and_ships_no_insecure_defaults():
+    app = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())["x-app"]["environment"]
+    assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]+\}", app["SECRET_KEY"])  # compose stops while it is unset
+    assert not {"SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT"} & set(app)
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()  # the key stays out of the image
 
 
 def _get(env: dict[str, str], path: str = "/api/v1/me/", **headers: str) -> tuple[int, str, str]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from playwright.sync_api import Page, expect
+
+from catalog.models import Track
 
 from tests.e2e.helpers import sign_up, unique_email
 
@@ -39,6 +43,8 @@ def test_main_pages_raise_no_content_security_policy_violations(browser, new_pag
     assert "script-src 'self'" in page.goto("/").headers["content-security-policy"]
     page.goto("/accounts/login/")
     sign_up(page, unique_email("csp"))
+    # Every track linked to Spotify, so the result page offers the Spotify player (a frame).
+    Track.objects.update(spotify_id=Concat(Value("csp"), Cast("id", CharField())))
 
     # Record (AudioWorklet, level meter, review from a blob: URL), then the live result over the socket.
     page.goto("/record/")
@@ -57,6 +63,11 @@ def test_main_pages_raise_no_content_security_policy_violations(browser, new_pag
         "() => Chart.getChart(document.getElementById('prob-chart')).getDatasetMeta(0).data"
         ".some((bar) => Math.abs(bar.x - bar.base) > 10)"
     )
+    # The player frame is allowed (a blocked frame never requests); Spotify itself is stood in for.
+    page.route("https://open.spotify.com/**", lambda route: route.fulfill(content_type="text/html", body="<p>player</p>"))
+    with page.expect_request(re.compile(r"^https://open\.spotify\.com/embed/track/csp\d+")):
+        page.locator("#track-list > li.track").first.get_by_role("button", name=re.compile("^Play ")).click()
+    expect(page.locator("iframe[title^='Spotify player']")).to_be_visible()
     page.get_by_role("button", name="That’s not how I feel").click()
     swatch = page.locator("#correction-form .swatch").first
     assert swatch.evaluate("el => getComputedStyle(el).backgroundColor") not in ("", "rgba(0, 0, 0, 0)")
