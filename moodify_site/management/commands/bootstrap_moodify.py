@@ -72,9 +72,9 @@ class Command(BaseCommand):
                 "Set both MOODIFY_ADMIN_EMAIL and MOODIFY_ADMIN_PASSWORD to create the admin account "
                 "(only one of them is set)."
             )
-        if validate and password == DEMO_PASSWORD:
-            raise CommandError("MOODIFY_ADMIN_PASSWORD is the published demo password. Choose your own and rerun.")
         if validate:
+            if password == DEMO_PASSWORD:
+                raise CommandError("MOODIFY_ADMIN_PASSWORD is the published demo password. Choose your own and rerun.")
             try:
                 validate_password(password, user=get_user_model()(email=email, username=email))
             except ValidationError as error:
