@@ -218,6 +218,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Moodify API",
     "DESCRIPTION": "Submit a voice recording, get the detected emotion and music for it.",
     "VERSION": "1.0.0",
+    # Swagger UI from drf-spectacular-sidecar's copy in static files: no CDN, works offline and
+    # under the Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -244,4 +249,54 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# --- Credentials and browser security (issue 15) ---
+# `bootstrap_moodify` creates the published demo admin (admin@moodify.local / moodify-demo)
+# only where this is on: development settings (`make run`). Elsewhere the first admin comes from
+# MOODIFY_ADMIN_EMAIL / MOODIFY_ADMIN_PASSWORD, checked by the password validators.
+BOOTSTRAP_DEMO_ADMIN = False
+# Every sign-in, the admin's included, goes through allauth's rate-limited page.
+LOGIN_URL = "account_login"
+# Pages load scripts, styles, images and fonts from this site only (no inline code: templates
+# pass data through json_script), frame only the Spotify player, and talk only to this site's
+# API and WebSocket (moodify_site.security_headers adds ws(s)://<host>).
+INSTALLED_APPS += ["csp", "drf_spectacular_sidecar"]
+MIDDLEWARE += [
+    "moodify_site.security_headers.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+]
+SPOTIFY_PLAYER_ORIGIN = "https://open.spotify.com"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],  # the review player plays the recording from memory
+        "frame-src": [SPOTIFY_PLAYER_ORIGIN],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # Spotify sign-in posts here, then redirects to Spotify's authorisation page.
+        "form-action": ["'self'", "https://accounts.spotify.com"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The microphone (and camera) for this site only; what the Spotify player frame uses to play, for
+# it and this site; every other powerful feature off.
+_SPOTIFY_PLAYER = ["self", SPOTIFY_PLAYER_ORIGIN]
+PERMISSIONS_POLICY = {
+    "microphone": ["self"],
+    "camera": ["self"],
+    "autoplay": _SPOTIFY_PLAYER,
+    "encrypted-media": _SPOTIFY_PLAYER,
+    "fullscreen": _SPOTIFY_PLAYER,
+    "picture-in-picture": _SPOTIFY_PLAYER,
+    **dict.fromkeys([
+        "accelerometer", "display-capture", "geolocation", "gyroscope", "hid",
+        "idle-detection", "magnetometer", "midi", "payment", "publickey-credentials-get",
+        "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    ], []),
 }

@@ -3,3 +3,5 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
+# The published demo admin is for trying Moodify on one's own machine only.
+BOOTSTRAP_DEMO_ADMIN = True

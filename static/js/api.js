@@ -109,11 +109,19 @@ export function clearNotice(el) {
   el.hidden = true;
 }
 
+// Colour swatches rendered by templates carry their colour in data-color (the CSP allows no
+// inline styles).
+export function paintSwatches(root = document) {
+  for (const el of root.querySelectorAll("[data-color]")) el.style.background = el.dataset.color;
+}
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
     if (key === "class") el.className = value;
+    // Styles go through the CSSOM: a style="" attribute would break the Content-Security-Policy.
+    else if (key === "style") Object.assign(el.style, value);
     else if (key === "text") el.textContent = value;
     else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (value === true) el.setAttribute(key, "");

@@ -159,7 +159,7 @@ async function loadSessionMusic(submission, container) {
     const detected = submission.result && submission.result.label;
     const told = detected && set.emotion !== detected && submission.source !== "picker"
       ? ` (you told us you felt ${emotion(set.emotion).name.toLowerCase()})` : "";
-    container.append(h("p", { class: "small muted", style: "margin:.5rem 0 0" }, `For ${emotion(set.emotion).name.toLowerCase()}, strategy “${set.strategy}”${told}:`));
+    container.append(h("p", { class: "small muted set-caption" }, `For ${emotion(set.emotion).name.toLowerCase()}, strategy “${set.strategy}”${told}:`));
     const list = h("ol", { class: "mini-tracks" });
     for (const item of set.items) {
       const fb = item.feedback || {};
@@ -181,7 +181,7 @@ function sessionItem(submission) {
   const e = result ? emotion(result.label) : null;
   let summary;
   if (submission.status === "done" && result) {
-    summary = h("span", {}, h("span", { class: "badge" }, h("span", { class: "swatch-dot", style: `background:${e.color}`, "aria-hidden": "true" }), result.label_name || e.name),
+    summary = h("span", {}, h("span", { class: "badge" }, h("span", { class: "swatch-dot", style: { background: e.color }, "aria-hidden": "true" }), result.label_name || e.name),
       submission.source === "picker" ? h("span", { class: "muted small" }, " picked") : h("span", { class: "muted small" }, ` ${percent(result.confidence)} confident`));
   } else if (submission.status === "failed") {
     summary = h("span", { class: "small" }, `Not analysed: ${(submission.error && submission.error.detail) || "something went wrong."}`);

@@ -1,10 +1,11 @@
 // The mood picker: a result without recording, for people who cannot or prefer not to speak.
-import { api, showNotice, clearNotice } from "./api.js";
+import { api, showNotice, clearNotice, paintSwatches } from "./api.js";
 
 const form = document.getElementById("picker-form");
 const errorBox = document.getElementById("picker-error");
 const status = document.getElementById("picker-status");
 const button = document.getElementById("picker-submit");
+paintSwatches(form);
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -1,13 +1,14 @@
 // The result page: live status over the submission WebSocket (polling when it is unavailable),
 // the emotion with a probability chart, the "that's not how I feel" correction, and the
 // recommendations with a strategy switch.
-import { api, readJsonScript, showNotice, clearNotice, h, percent, emotionLookup } from "./api.js";
+import { api, readJsonScript, showNotice, clearNotice, h, percent, emotionLookup, paintSwatches } from "./api.js";
 import { trackItem } from "./tracks.js";
 
 const cfg = readJsonScript("page-config");
 const emotions = readJsonScript("emotions-data", []);
 const emotion = emotionLookup(emotions);
 const $ = (id) => document.getElementById(id);
+paintSwatches($("correction-form"));
 
 // How long before the page says the wait is unusual, and when it stops waiting and says so
 // instead of spinning forever. (Overridable through window.moodifyTiming, for browser tests.)

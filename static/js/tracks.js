@@ -60,7 +60,7 @@ function player(item) {
     });
     wrap.append(button);
   }
-  const links = h("p", { class: "small", style: "margin:.25rem 0 0" });
+  const links = h("p", { class: "small track-links" });
   if (track.spotify_url) {
     links.append(h("a", { href: track.spotify_url, target: "_blank", rel: "noopener", "aria-label": `Open ${label} in Spotify (new tab)` }, "Open in Spotify ↗"));
   } else {

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 
@@ -116,7 +117,8 @@ def _settings_in_subprocess(module: str, env: dict[str, str], expr: str) -> str:
 
 def test_production_requires_email_verification_and_spotify_login_follows_the_environment():
     prod = "moodify_site.settings.production"
-    assert _settings_in_subprocess(prod, {"SECRET_KEY": "x"}, "m.ACCOUNT_EMAIL_VERIFICATION") == "mandatory"
-    assert _settings_in_subprocess(prod, {"SECRET_KEY": "x"}, "sorted(m.SOCIALACCOUNT_PROVIDERS)") == "[]"
-    with_spotify = {"SECRET_KEY": "x", "SPOTIFY_CLIENT_ID": "id", "SPOTIFY_CLIENT_SECRET": "s"}
+    key = {"SECRET_KEY": secrets.token_urlsafe(50)}  # production refuses to start without a strong one
+    assert _settings_in_subprocess(prod, key, "m.ACCOUNT_EMAIL_VERIFICATION") == "mandatory"
+    assert _settings_in_subprocess(prod, key, "sorted(m.SOCIALACCOUNT_PROVIDERS)") == "[]"
+    with_spotify = {**key, "SPOTIFY_CLIENT_ID": "id", "SPOTIFY_CLIENT_SECRET": "s"}
     assert _settings_in_subprocess(prod, with_spotify, "sorted(m.SOCIALACCOUNT_PROVIDERS)") == "['spotify']"
