@@ -114,3 +114,9 @@ def reanalyze_submission(submission_id: str) -> str:
         return "rejected"
     services.submission_replace_result(submission_id=submission_id, prediction=prediction)
     return "done"
+
+
+@shared_task(acks_late=True)
+def fail_stuck_submissions() -> int:
+    """Fail submissions stuck in the queue or in analysis, with a sentence (scheduled by Celery beat)."""
+    return services.submissions_fail_stuck()
