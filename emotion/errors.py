@@ -28,6 +28,15 @@ class FileTooLargeError(SubmissionError, RequestDataTooBig):
         super().__init__(user_message or f"The file is larger than {size}. Please upload a shorter recording.")
 
 
+class LengthRequiredError(SubmissionError):
+    code = "length_required"
+    http_status = 411
+    default_message = (
+        "Please send the recording with a Content-Length header; uploads of unknown length "
+        "(chunked transfer encoding) are not accepted."
+    )
+
+
 class AnalysisUnavailableError(SubmissionError):
     code = "unavailable"
     http_status = 503

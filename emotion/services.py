@@ -19,7 +19,7 @@ from accounts.models import Profile, User
 from accounts.services import profile_ensure
 from emotion.audio_probe import AudioHeader, audio_probe
 from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError, UnknownEmotionError
-from emotion.models import EmotionResult, VoiceSubmission
+from emotion.models import EmotionResult, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
 from emotion.signals import emotion_result_stored
 
@@ -327,6 +327,24 @@ def submissions_fail_stuck(*, now: datetime | None = None) -> int:
     for submission_id in stuck.values_list("id", flat=True):
         failed = submission_fail(submission_id=submission_id, code="stuck", detail=STUCK_DETAIL)
         count += failed is not None and failed.failure_code == "stuck"
+    return count
+
+
+def recordings_delete_orphans(*, now: datetime | None = None) -> int:
+    """Delete recording files no submission points to (a process that died between writing a file
+    and committing its row, a delete that failed) once older than EMOTION_STUCK_AFTER_S."""
+    storage = recordings_storage()
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
+    if not storage.exists("recordings"):
+        return 0
+    count = 0
+    for folder in storage.listdir("recordings")[0]:
+        names = {f"recordings/{folder}/{name}" for name in storage.listdir(f"recordings/{folder}")[1]}
+        names -= set(VoiceSubmission.objects.filter(audio__in=names).values_list("audio", flat=True))
+        for name in names:
+            if storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                count += 1
     return count
 
 

@@ -117,6 +117,7 @@ def reanalyze_submission(submission_id: str) -> str:
 
 
 @shared_task(acks_late=True)
-def fail_stuck_submissions() -> int:
-    """Fail submissions stuck in the queue or in analysis, with a sentence (scheduled by Celery beat)."""
-    return services.submissions_fail_stuck()
+def fail_stuck_submissions() -> dict[str, int]:
+    """Fail submissions stuck in the queue or in analysis, with a sentence, and delete recordings no
+    submission points to (scheduled by Celery beat)."""
+    return {"failed": services.submissions_fail_stuck(), "orphans_deleted": services.recordings_delete_orphans()}

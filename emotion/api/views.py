@@ -21,7 +21,7 @@ from emotion.api.serializers import (
     SubmissionPickSerializer,
     SubmissionSerializer,
 )
-from emotion.errors import AUDIO_ERROR_STATUS, SubmissionError
+from emotion.errors import AUDIO_ERROR_STATUS, LengthRequiredError, SubmissionError
 from emotion.models import VoiceSubmission
 from moodify_site.api_errors import ApiError
 
@@ -75,6 +75,10 @@ class SubmissionListCreateView(GenericAPIView):
         from ml.errors import AudioError
 
         # An oversized body never gets here: moodify_site.uploads refuses it while it streams.
+        # A smaller one without Content-Length would be read as no upload at all (Django and DRF
+        # parse a body only of a declared length): say so instead of "attach a recording".
+        if not request.META.get("CONTENT_LENGTH"):
+            raise _api_error(LengthRequiredError())
         form = SubmissionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         source = form.validated_data.get("source") or (

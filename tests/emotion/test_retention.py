@@ -3,6 +3,7 @@ disk only the recordings its owner chose to keep (checked on the files in PRIVAT
 from __future__ import annotations
 
 import shutil
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_a_submission_stuck_in_the_queue_or_in_analysis_is_failed_with_a_sentenc
     VoiceSubmission.objects.filter(id=processing.id).update(status="processing", created_at=long_ago, started_at=long_ago)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert fail_stuck_submissions.apply().get() == 3
+        assert fail_stuck_submissions.apply().get()["failed"] == 3
 
     for submission in (queued, processing, kept):
         submission.refresh_from_db()
@@ -107,7 +108,23 @@ def test_a_submission_queued_again_by_staff_is_not_taken_for_stuck(user, speech_
     )
     with django_capture_on_commit_callbacks(execute=False):
         assert services.submission_reanalyze(submission_id=submission.id) == "queued"
-    assert fail_stuck_submissions.apply().get() == 0
+    assert fail_stuck_submissions.apply().get()["failed"] == 0
+
+
+def test_a_recording_no_submission_points_to_is_deleted_once_old_enough(user, speech_clip):
+    import os
+
+    submission = submit(user, speech_clip)
+    orphan = Path(submission.audio.path).with_name(str(uuid.uuid4()))
+    orphan.write_bytes(speech_clip)  # as left by a process that died before its row was committed
+    fresh = orphan.with_name(str(uuid.uuid4()))
+    fresh.write_bytes(speech_clip)  # maybe an upload whose row is about to be committed
+    old = (timezone.now() - timedelta(hours=1)).timestamp()
+    os.utime(orphan, (old, old))
+    os.utime(submission.audio.path, (old, old))
+
+    assert fail_stuck_submissions.apply().get()["orphans_deleted"] == 1
+    assert recordings_of(user) == sorted([Path(submission.audio.path), fresh])
 
 
 def test_the_reaper_is_scheduled():

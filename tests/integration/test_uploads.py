@@ -86,6 +86,18 @@ def test_a_chunked_upload_without_content_length_over_the_cap_is_refused_and_lea
     assert ada.api("GET", "/api/v1/submissions/").json()["count"] == 0
 
 
+def test_a_chunked_upload_within_the_cap_is_told_to_send_its_length(site_without_broker, speech_clip, transactional_db):
+    ada, folder = person_on(site_without_broker)
+    head, tail = next(chunked_multipart(0)), f"\r\n--{BOUNDARY}--\r\n".encode()
+    response = ada.api(
+        "POST", "/api/v1/submissions/", data=iter([head[: -len(b"RIFF")], speech_clip, tail]),
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )  # fmt: skip
+    assert response.status_code == 411, response.text[:300]
+    assert response.json()["error"] == "length_required" and "Content-Length" in response.json()["detail"]
+    assert files_in(folder) == []
+
+
 @pytest.mark.parametrize("retention, kept", [("none", 0), ("forever", 1)])
 def test_when_the_analysis_cannot_be_queued_the_client_gets_503_and_the_submission_fails(
     site_without_broker, speech_clip, transactional_db, retention, kept
