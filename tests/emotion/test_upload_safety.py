@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -115,6 +116,8 @@ def test_a_playlist_that_points_ffmpeg_at_a_file_on_the_server_is_refused(api_cl
 
 def test_a_recording_downloads_as_an_attachment_of_its_detected_type_never_rendered(api_client, speech_clip):
     body = upload(api_client, speech_clip, "page.html", "text/html").json()
+    stored = Path(VoiceSubmission.objects.get(id=body["id"]).audio.path)
+    assert stored.stat().st_mode & 0o777 == 0o600  # on disk, readable by the site's own user only
     response = api_client.get(body["audio_url"])
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/wav"
