@@ -3,6 +3,7 @@ they get back when they download a recording."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import tracemalloc
 from pathlib import Path
 
@@ -132,3 +133,17 @@ def test_a_type_stored_before_detection_is_served_as_bytes(api_client, speech_cl
     response = api_client.get(body["audio_url"])
     assert response["Content-Type"] == "application/octet-stream"
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_the_largest_recording_within_the_caps_is_accepted(api_client, audio_dir, settings):
+    from tests.audio_samples import speech_wav
+
+    source = speech_wav(audio_dir / "long-enough.wav", seconds=settings.EMOTION_MAX_DURATION_S - 1)
+    wide = audio_dir / "wide.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-ar", "48000", "-ac", "2", str(wide)],
+                   check=True)  # fmt: skip
+    data = wide.read_bytes()
+    assert len(data) > 5 * 2**20  # well past FILE_UPLOAD_MAX_MEMORY_SIZE and DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = upload(api_client, data, "wide.wav")
+    assert response.status_code == 202, response.json()
+    assert VoiceSubmission.objects.get(id=response.json()["id"]).size_bytes == len(data)
