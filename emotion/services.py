@@ -148,17 +148,19 @@ def submission_create(
     return submission
 
 
-def _enqueue_analysis(submission_id: UUID) -> None:
-    """Queue the analysis; if the broker cannot be reached, fail the submission with a sentence
-    (so it is not left `queued` forever) and raise ``AnalysisUnavailableError``."""
-    from emotion.tasks import analyze_submission
+def _enqueue_analysis(submission_id: UUID, *, replace_result: bool = False) -> None:
+    """Queue the analysis (or, for a done submission, its re-analysis); if the broker cannot be
+    reached, raise ``AnalysisUnavailableError``, after failing a first analysis with its sentence
+    so the submission is not left `queued` forever (a re-analysis leaves the result in place)."""
+    from emotion.tasks import analyze_submission, reanalyze_submission
 
     try:
-        analyze_submission.delay(str(submission_id))
+        (reanalyze_submission if replace_result else analyze_submission).delay(str(submission_id))
     except Exception as exc:
         logger.exception("submission %s: could not be queued", submission_id)
         error = AnalysisUnavailableError()
-        submission_fail(submission_id=submission_id, code=error.code, detail=error.user_message)
+        if not replace_result:
+            submission_fail(submission_id=submission_id, code=error.code, detail=error.user_message)
         raise error from exc
 
 
@@ -368,7 +370,8 @@ def retention_apply_to_existing(*, user: User) -> None:
 def submission_reanalyze(*, submission_id: UUID | str) -> str:
     """Analyse a kept recording again (staff, after a model update or a failure on our side).
 
-    Returns "queued", "no_recording" (nothing left to analyse) or "busy" (already in the queue).
+    Returns "queued", "no_recording" (nothing left to analyse) or "busy" (already in the queue);
+    raises ``AnalysisUnavailableError`` when the queue cannot be reached.
     A failed submission goes through the normal pipeline again; a done one keeps its status while
     the task replaces the result in place, so the music and ratings built on it stay in history.
     """
@@ -387,9 +390,7 @@ def submission_reanalyze(*, submission_id: UUID | str) -> str:
             transaction.on_commit(lambda: publish_submission_state(submission_id))
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
         else:
-            from emotion.tasks import reanalyze_submission
-
-            transaction.on_commit(lambda: reanalyze_submission.delay(str(submission.id)))
+            transaction.on_commit(lambda: _enqueue_analysis(submission.id, replace_result=True))
     return "queued"
 
 

@@ -113,3 +113,41 @@ def test_when_the_analysis_cannot_be_queued_the_client_gets_503_and_the_submissi
     assert submission["error"] == {"code": "unavailable", "detail": response.json()["detail"]}
     assert len(files_in(folder)) == kept  # the recording follows the person's retention choice
     assert submission["has_audio"] is bool(kept)
+
+
+def test_a_staff_rerun_that_cannot_be_queued_says_so_and_leaves_nothing_queued(site_without_broker, speech_clip, transactional_db):
+    import requests
+    from django.core.files.base import ContentFile
+
+    from accounts.models import User
+    from accounts.services import profile_update, user_create
+    from emotion.models import VoiceSubmission
+
+    owner, folder = person_on(site_without_broker)
+    owner_user = User.objects.get(email=owner.email)
+    profile_update(user=owner_user, recording_retention="forever")
+    submissions = {}
+    for status in ("failed", "done"):
+        submission = VoiceSubmission(user=owner_user, status=status, size_bytes=len(speech_clip))
+        submission.audio.save("recording", ContentFile(speech_clip), save=False)
+        submission.save()
+        submissions[status] = submission
+    email = f"staff-{uuid.uuid4().hex[:8]}@example.com"
+    user_create(email=email, password="staff-passphrase-1", is_staff=True, is_superuser=True)
+    staff = requests.Session()
+    login = f"{site_without_broker}/admin/login/"
+    staff.get(login).raise_for_status()
+    staff.post(login, data={"username": email, "password": "staff-passphrase-1",
+                            "csrfmiddlewaretoken": staff.cookies["csrftoken"]}).raise_for_status()  # fmt: skip
+    changelist = f"{site_without_broker}/admin/emotion/voicesubmission/"
+    for status, submission in submissions.items():
+        response = staff.post(changelist, data={
+            "action": "rerun_analysis", "_selected_action": [str(submission.id)],
+            "csrfmiddlewaretoken": staff.cookies["csrftoken"],
+        })  # fmt: skip
+        assert response.status_code == 200, (status, response.status_code)  # the list again, not a 500
+        assert "a part of our service is down" in response.text
+        submission.refresh_from_db()
+        assert submission.status == status  # a failed one failed again (with why), a done one keeps its result
+    assert submissions["failed"].failure_code == "unavailable"
+    assert len(files_in(folder)) == 2  # kept, as their owner chose
