@@ -135,10 +135,8 @@ EMOTION_MAX_DURATION_S = env.float("EMOTION_MAX_DURATION_S", default=30.0)
 # (a 58 KB FLAC of 30 s, 8 channels at 192 kHz decodes to 184 MB of float32).
 EMOTION_MAX_CHANNELS = 2
 EMOTION_MAX_SAMPLE_RATE = 48_000
-# Containers an upload may be in (ffprobe demuxer names): what browsers record and phones save.
-# Anything else (playlists, concat lists, images, ...) is refused before ffmpeg opens it.
-EMOTION_AUDIO_FORMATS = ["wav", "flac", "ogg", "mp3", "matroska", "webm", "mov", "mp4", "m4a", "aac"]
-# ffprobe, run on every upload that libsndfile cannot read, is limited to this much CPU and memory.
+# The containers an upload may be in are emotion.audio_probe.AUDIO_CONTENT_TYPES. ffprobe, run on
+# every upload that libsndfile cannot read, is limited to this much CPU and memory.
 EMOTION_PROBE_CPU_S = 10
 EMOTION_PROBE_MEMORY_BYTES = 512 * 1024 * 1024
 # Below this confidence the result is flagged so pages can ask the user to confirm.
