@@ -83,8 +83,7 @@ def profile_update(
 
 def user_export(*, user: User) -> dict[str, Any]:
     """Everything stored about the user, as JSON-ready data (GDPR-style export)."""
-    from emotion.selectors import submission_list
-    from emotion.api.serializers import SubmissionSerializer
+    from accounts.export import account_links_export
 
     profile = profile_ensure(user=user)
     data: dict[str, Any] = {
@@ -102,9 +101,9 @@ def user_export(*, user: User) -> dict[str, Any]:
             "allow_explicit": profile.allow_explicit,
             "recording_retention": profile.recording_retention,
         },
-        "submissions": SubmissionSerializer(submission_list(user=user), many=True).data,
+        **account_links_export(user=user),
     }
-    # Other apps (recommendations, feedback) add their own sections through this hook.
+    # Other apps (submissions, recommendations, feedback) add their own sections through this hook.
     from accounts.signals import collect_user_export
 
     for _receiver, section in collect_user_export.send(sender=User, user=user):

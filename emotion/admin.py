@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from emotion import services
+from emotion.errors import AnalysisUnavailableError
 from emotion.models import EmotionResult, VoiceSubmission
 
 
@@ -27,7 +28,13 @@ class VoiceSubmissionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-run analysis with the current model")
     def rerun_analysis(self, request, queryset) -> None:
-        outcomes = [services.submission_reanalyze(submission_id=pk) for pk in queryset.values_list("id", flat=True)]
+        outcomes = []
+        for pk in queryset.values_list("id", flat=True):
+            try:
+                outcomes.append(services.submission_reanalyze(submission_id=pk))
+            except AnalysisUnavailableError as exc:
+                self.message_user(request, exc.user_message, messages.ERROR)
+                break
         queued = outcomes.count("queued")
         if queued:
             self.message_user(request, f"{queued} submission(s) queued for analysis again.", messages.SUCCESS)

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class EmotionConfig(AppConfig):
     name = "emotion"
     verbose_name = "Voice & emotion"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from accounts.signals import collect_user_export
+        from emotion.export import user_export_section
+        from emotion.models import VoiceSubmission
+        from emotion.services import recording_delete_with_submission
+
+        post_delete.connect(recording_delete_with_submission, sender=VoiceSubmission, dispatch_uid="emotion.recording")
+        collect_user_export.connect(user_export_section, dispatch_uid="emotion.export")

@@ -1,6 +1,8 @@
 """Typed submission errors with the code, HTTP status and sentence the API answers with."""
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
+
 
 class SubmissionError(Exception):
     code = "invalid"
@@ -12,10 +14,36 @@ class SubmissionError(Exception):
         super().__init__(self.user_message)
 
 
-class FileTooLargeError(SubmissionError):
+class FileTooLargeError(SubmissionError, RequestDataTooBig):
+    """Also Django's RequestDataTooBig, so a page outside the API answers 400 instead of 500."""
+
     code = "file_too_large"
     http_status = 413
-    default_message = "The file is larger than 10 MB. Please upload a shorter recording."
+
+    def __init__(self, user_message: str | None = None) -> None:
+        from django.conf import settings
+
+        cap = settings.EMOTION_MAX_UPLOAD_BYTES
+        size = f"{cap / 2**20:g} MB" if cap >= 2**20 else f"{cap // 1024} KB"
+        super().__init__(user_message or f"The file is larger than {size}. Please upload a shorter recording.")
+
+
+class LengthRequiredError(SubmissionError):
+    code = "length_required"
+    http_status = 411
+    default_message = (
+        "Please send the recording with a Content-Length header; uploads of unknown length "
+        "(chunked transfer encoding) are not accepted."
+    )
+
+
+class AnalysisUnavailableError(SubmissionError):
+    code = "unavailable"
+    http_status = 503
+    default_message = (
+        "We could not start analysing your recording because a part of our service is down. "
+        "Please try again in a few minutes."
+    )
 
 
 class MissingAudioError(SubmissionError):

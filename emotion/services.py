@@ -3,6 +3,7 @@ and keep recordings only as long as their owner chose."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -11,26 +12,36 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Profile, User
 from accounts.services import profile_ensure
-from emotion.errors import FileTooLargeError, MissingAudioError, UnknownEmotionError
-from emotion.models import EmotionResult, VoiceSubmission
+from emotion.audio_probe import AudioHeader, audio_probe
+from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError, UnknownEmotionError
+from emotion.models import EmotionResult, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
 from emotion.signals import emotion_result_stored
 
 logger = logging.getLogger(__name__)
 
 PICKER_MODEL_VERSION = "picker"
+STUCK_DETAIL = "Analysing this recording took far longer than it should, so we stopped. Please record again."
+
+
+@dataclass(frozen=True)
+class AudioCheck:
+    duration_s: float
+    content_type: str  # detected from the content, never the type the client declared
 
 
 def _too_long_message() -> str:
     return f"The recording is too long. Please keep it under {settings.EMOTION_MAX_DURATION_S:.0f} seconds."
 
 
-def audio_validate(*, data: bytes) -> float:
-    """Decode ``data`` and check it holds usable speech; returns its duration in seconds.
+def audio_validate(*, data: bytes) -> AudioCheck:
+    """Check ``data`` holds usable speech: its header first (container, channels, sample rate,
+    length: refused before anything is decoded), then by decoding it.
 
     Raises the typed ``ml.errors.AudioError`` subclasses (empty, undecodable, too long, silent,
     too little speech, invalid samples) so the API can answer 4xx with their sentence.
@@ -38,6 +49,7 @@ def audio_validate(*, data: bytes) -> float:
     from ml.audio import load_audio, prepare_speech
     from ml.errors import AudioTooLongError
 
+    header = _header_check(data=data)
     max_s = settings.EMOTION_MAX_DURATION_S
     try:
         waveform, sr = load_audio(data, max_duration_s=max_s)
@@ -47,7 +59,27 @@ def audio_validate(*, data: bytes) -> float:
     if duration > max_s:
         raise AudioTooLongError(_too_long_message(), detail=f"{duration:.1f} s")
     prepare_speech(waveform, sr)
-    return duration
+    return AudioCheck(duration_s=duration, content_type=header.content_type)
+
+
+def _header_check(*, data: bytes) -> AudioHeader:
+    from ml.errors import AudioTooLongError, InvalidAudioError
+
+    header = audio_probe(data=data)
+    if header.channels > settings.EMOTION_MAX_CHANNELS:
+        raise InvalidAudioError(
+            f"The recording has {header.channels} channels. Please upload a mono or stereo recording.",
+            detail=f"{header.channels} channels",
+        )
+    if header.sample_rate > settings.EMOTION_MAX_SAMPLE_RATE:
+        raise InvalidAudioError(
+            f"The recording's sample rate ({header.sample_rate} Hz) is higher than we accept. Please record "
+            f"at {settings.EMOTION_MAX_SAMPLE_RATE // 1000} kHz or less (phones and browsers use 44.1 or 48 kHz).",
+            detail=f"sample rate {header.sample_rate}",
+        )
+    if header.duration_s is not None and header.duration_s > settings.EMOTION_MAX_DURATION_S:
+        raise AudioTooLongError(_too_long_message(), detail=f"{header.duration_s:.1f} s in the header")
+    return header
 
 
 def audio_validate_warm_up() -> None:
@@ -64,7 +96,7 @@ def audio_validate_warm_up() -> None:
     buffer = io.BytesIO()
     sf.write(buffer, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000, format="WAV")
     try:
-        audio_validate(data=buffer.getvalue())
+        audio_validate(data=buffer.getvalue())  # a WAV: read by libsndfile, no ffprobe
     except NoSpeechError:
         pass  # a tone is not a voice: refused, as it should be, after everything has loaded
 
@@ -78,42 +110,64 @@ def _retention_deadline(*, profile: Profile, created_at: datetime) -> datetime |
 def submission_create(
     *, user: User, audio: UploadedFile | None, source: str = VoiceSubmission.Source.UPLOAD
 ) -> VoiceSubmission:
-    """Validate a recording by its content, store it privately and queue its analysis."""
+    """Validate a recording by its content, store it privately and queue its analysis.
+
+    Raises ``AnalysisUnavailableError`` when the queue cannot be reached; the submission is then
+    stored as failed and its recording kept or deleted per its owner's retention choice.
+    """
     from ml.errors import EmptyAudioError
 
     if audio is None:
         raise MissingAudioError()
+    # Uploads over the cap are stopped while they stream (moodify_site.uploads); this is for callers
+    # that hand a file over directly.
     if audio.size is not None and audio.size > settings.EMOTION_MAX_UPLOAD_BYTES:
         raise FileTooLargeError()
-    data = audio.read(settings.EMOTION_MAX_UPLOAD_BYTES + 1)
-    if len(data) > settings.EMOTION_MAX_UPLOAD_BYTES:
-        raise FileTooLargeError()
+    data = audio.read()
     if not data:
         raise EmptyAudioError()
-    duration = audio_validate(data=data)
+    check = audio_validate(data=data)
 
     profile = profile_ensure(user=user)
     now = timezone.now()
-    with transaction.atomic():
-        submission = VoiceSubmission(
-            user=user,
-            source=source,
-            original_filename=(audio.name or "")[:255],
-            content_type=(getattr(audio, "content_type", "") or "")[:100],
-            size_bytes=len(data),
-            duration_s=round(duration, 3),
-            delete_audio_after=_retention_deadline(profile=profile, created_at=now),
-        )
-        submission.audio.save("recording", ContentFile(data), save=False)
-        submission.save()
-        transaction.on_commit(lambda: _enqueue_analysis(submission.id))
+    submission = VoiceSubmission(
+        user=user,
+        source=source,
+        original_filename=(audio.name or "")[:255],
+        content_type=check.content_type,
+        size_bytes=len(data),
+        duration_s=round(check.duration_s, 3),
+        delete_audio_after=_retention_deadline(profile=profile, created_at=now),
+    )
+    try:
+        with transaction.atomic():
+            submission.audio.save("recording", ContentFile(data), save=False)
+            submission.save()
+            transaction.on_commit(lambda: _enqueue_analysis(submission.id))
+    except AnalysisUnavailableError:
+        raise
+    except Exception:
+        # The row is not there (or rolled back): a file written for it would be kept forever.
+        if submission.audio:
+            submission.audio.storage.delete(submission.audio.name)
+        raise
     return submission
 
 
-def _enqueue_analysis(submission_id: UUID) -> None:
-    from emotion.tasks import analyze_submission
+def _enqueue_analysis(submission_id: UUID, *, replace_result: bool = False) -> None:
+    """Queue the analysis (or, for a done submission, its re-analysis); if the broker cannot be
+    reached, raise ``AnalysisUnavailableError``, after failing a first analysis with its sentence
+    so the submission is not left `queued` forever (a re-analysis leaves the result in place)."""
+    from emotion.tasks import analyze_submission, reanalyze_submission
 
-    analyze_submission.delay(str(submission_id))
+    try:
+        (reanalyze_submission if replace_result else analyze_submission).delay(str(submission_id))
+    except Exception as exc:
+        logger.exception("submission %s: could not be queued", submission_id)
+        error = AnalysisUnavailableError()
+        if not replace_result:
+            submission_fail(submission_id=submission_id, code=error.code, detail=error.user_message)
+        raise error from exc
 
 
 @transaction.atomic
@@ -246,13 +300,17 @@ def recording_delete(*, submission_id: UUID | str, publish: bool = True) -> bool
 
 
 def submission_delete(*, submission: VoiceSubmission) -> None:
-    """Delete a submission, its result and its recording."""
-    name = submission.audio.name if submission.audio else ""
-    storage = submission.audio.storage
+    """Delete a submission, its result and (through ``recording_delete_with_submission``) its recording."""
     with transaction.atomic():
         submission.delete()
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
+
+
+def recording_delete_with_submission(sender, instance: VoiceSubmission, **kwargs) -> None:
+    """post_delete receiver: however a submission goes (the API, the admin, a deleted user's
+    cascade), its recording goes once the deletion commits."""
+    if instance.audio:
+        name, storage = instance.audio.name, instance.audio.storage
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def submission_delete_all_for_user(*, user: User) -> int:
@@ -270,6 +328,40 @@ def recordings_purge_expired(*, now: datetime | None = None) -> int:
     count = 0
     for submission_id in expired.values_list("id", flat=True):
         count += recording_delete(submission_id=submission_id, publish=False)
+    return count
+
+
+def submissions_fail_stuck(*, now: datetime | None = None) -> int:
+    """Fail submissions left `queued` or `processing` for longer than EMOTION_STUCK_AFTER_S (a lost
+    task, a worker that never came back) with a sentence; their recordings follow the retention
+    choice like any failure's (run by Celery beat). Returns how many were failed."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
+    # A submission queued again by staff has started_at set to when that happened.
+    stuck = VoiceSubmission.objects.annotate(moved_at=Coalesce("started_at", "created_at")).filter(
+        status__in=[VoiceSubmission.Status.QUEUED, VoiceSubmission.Status.PROCESSING], moved_at__lt=cutoff
+    )
+    count = 0
+    for submission_id in stuck.values_list("id", flat=True):
+        failed = submission_fail(submission_id=submission_id, code="stuck", detail=STUCK_DETAIL)
+        count += failed is not None and failed.failure_code == "stuck"
+    return count
+
+
+def recordings_delete_orphans(*, now: datetime | None = None) -> int:
+    """Delete recording files no submission points to (a process that died between writing a file
+    and committing its row, a delete that failed) once older than EMOTION_STUCK_AFTER_S."""
+    storage = recordings_storage()
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
+    if not storage.exists("recordings"):
+        return 0
+    count = 0
+    for folder in storage.listdir("recordings")[0]:
+        names = {f"recordings/{folder}/{name}" for name in storage.listdir(f"recordings/{folder}")[1]}
+        names -= set(VoiceSubmission.objects.filter(audio__in=names).values_list("audio", flat=True))
+        for name in names:
+            if storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                count += 1
     return count
 
 
@@ -293,7 +385,8 @@ def retention_apply_to_existing(*, user: User) -> None:
 def submission_reanalyze(*, submission_id: UUID | str) -> str:
     """Analyse a kept recording again (staff, after a model update or a failure on our side).
 
-    Returns "queued", "no_recording" (nothing left to analyse) or "busy" (already in the queue).
+    Returns "queued", "no_recording" (nothing left to analyse) or "busy" (already in the queue);
+    raises ``AnalysisUnavailableError`` when the queue cannot be reached.
     A failed submission goes through the normal pipeline again; a done one keeps its status while
     the task replaces the result in place, so the music and ratings built on it stay in history.
     """
@@ -305,15 +398,14 @@ def submission_reanalyze(*, submission_id: UUID | str) -> str:
             return "busy"
         if submission.status == VoiceSubmission.Status.FAILED:
             submission.status = VoiceSubmission.Status.QUEUED
-            submission.started_at = submission.finished_at = None
+            # Until a worker starts it, started_at says when it was queued again (for the reaper).
+            submission.started_at, submission.finished_at = timezone.now(), None
             submission.failure_code = submission.failure_detail = ""
             submission.save(update_fields=["status", "started_at", "finished_at", "failure_code", "failure_detail"])
             transaction.on_commit(lambda: publish_submission_state(submission_id))
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
         else:
-            from emotion.tasks import reanalyze_submission
-
-            transaction.on_commit(lambda: reanalyze_submission.delay(str(submission.id)))
+            transaction.on_commit(lambda: _enqueue_analysis(submission.id, replace_result=True))
     return "queued"
 
 

@@ -114,3 +114,10 @@ def reanalyze_submission(submission_id: str) -> str:
         return "rejected"
     services.submission_replace_result(submission_id=submission_id, prediction=prediction)
     return "done"
+
+
+@shared_task(acks_late=True)
+def fail_stuck_submissions() -> dict[str, int]:
+    """Fail submissions stuck in the queue or in analysis, with a sentence, and delete recordings no
+    submission points to (scheduled by Celery beat)."""
+    return {"failed": services.submissions_fail_stuck(), "orphans_deleted": services.recordings_delete_orphans()}

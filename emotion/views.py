@@ -3,6 +3,7 @@
 The pages are thin shells: their scripts talk to the REST API and the submission WebSocket
 (docs/api.md), so the browser and API clients go through exactly the same code paths.
 """
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,7 +14,6 @@ from emotion.models import VoiceSubmission
 # Limits shown to people and enforced by the recorder; the API enforces its own caps too.
 MIN_RECORDING_S = 3
 MAX_RECORDING_S = 30
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 SPEAKING_PROMPTS = [
     "Tell us how your day has been so far.",
@@ -46,7 +46,7 @@ def record(request: HttpRequest) -> HttpResponse:
             "limits": {
                 "min_seconds": MIN_RECORDING_S,
                 "max_seconds": MAX_RECORDING_S,
-                "max_upload_bytes": MAX_UPLOAD_BYTES,
+                "max_upload_bytes": settings.EMOTION_MAX_UPLOAD_BYTES,
             },
             "prompts": SPEAKING_PROMPTS,
         },

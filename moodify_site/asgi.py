@@ -12,11 +12,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from moodify_site.routing import websocket_urlpatterns  # noqa: E402
+from moodify_site.uploads import RequestBodyLimitMiddleware  # noqa: E402
 from moodify_site.ws_auth import MoodifyAuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestBodyLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(MoodifyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -1,7 +1,6 @@
 """REST endpoints for voice submissions: validate input, call a service or selector, answer."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -14,6 +13,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from emotion import selectors, services
+from emotion.audio_probe import AUDIO_CONTENT_TYPES
 from emotion.api.serializers import (
     StatsSerializer,
     SubmissionCreateSerializer,
@@ -21,12 +21,9 @@ from emotion.api.serializers import (
     SubmissionPickSerializer,
     SubmissionSerializer,
 )
-from emotion.errors import AUDIO_ERROR_STATUS, FileTooLargeError, SubmissionError
+from emotion.errors import AUDIO_ERROR_STATUS, LengthRequiredError, SubmissionError
 from emotion.models import VoiceSubmission
 from moodify_site.api_errors import ApiError
-
-
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class SubmissionThrottle(UserRateThrottle):
@@ -77,10 +74,11 @@ class SubmissionListCreateView(GenericAPIView):
     def post(self, request: Request) -> Response:
         from ml.errors import AudioError
 
-        # Refuse an oversized body before parsing it (multipart overhead allowed for).
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.EMOTION_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
-            raise _api_error(FileTooLargeError())
+        # An oversized body never gets here: moodify_site.uploads refuses it while it streams.
+        # A smaller one without Content-Length would be read as no upload at all (Django and DRF
+        # parse a body only of a declared length): say so instead of "attach a recording".
+        if not request.META.get("CONTENT_LENGTH"):
+            raise _api_error(LengthRequiredError())
         form = SubmissionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         source = form.validated_data.get("source") or (
@@ -133,10 +131,17 @@ class SubmissionAudioView(APIView):
             handle = submission.audio.open("rb")
         except FileNotFoundError as exc:
             raise Http404 from exc
+        # Served as a download, as the type detected at upload (older rows hold the client's claim,
+        # so anything not an audio type we know goes out as bytes): never rendered by the browser.
+        content_type = submission.content_type if submission.content_type in AUDIO_CONTENT_TYPES.values() else None
         response = FileResponse(
-            handle, content_type=submission.content_type or "application/octet-stream", as_attachment=False
+            handle,
+            content_type=content_type or "application/octet-stream",
+            as_attachment=True,
+            filename=f"recording-{submission.pk}",
         )
         response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
         return response
 
 

@@ -131,12 +131,38 @@ STORAGES = {
 # Voice submissions: limits checked on upload (the decoder is the judge, not the extension).
 EMOTION_MAX_UPLOAD_BYTES = env.int("EMOTION_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 EMOTION_MAX_DURATION_S = env.float("EMOTION_MAX_DURATION_S", default=30.0)
+# Checked from the file's header before anything is decoded: decoding is what costs memory
+# (a 58 KB FLAC of 30 s, 8 channels at 192 kHz decodes to 184 MB of float32).
+EMOTION_MAX_CHANNELS = 2
+EMOTION_MAX_SAMPLE_RATE = 48_000
+# The containers an upload may be in are emotion.audio_probe.AUDIO_CONTENT_TYPES. ffprobe, run on
+# every upload that libsndfile cannot read, is limited to this much CPU and memory.
+EMOTION_PROBE_CPU_S = 10
+EMOTION_PROBE_MEMORY_BYTES = 512 * 1024 * 1024
 # Below this confidence the result is flagged so pages can ask the user to confirm.
 EMOTION_LOW_CONFIDENCE = env.float("EMOTION_LOW_CONFIDENCE", default=0.4)
 EMOTION_RETENTION_DAYS = 30
-# Let Django stream bigger uploads to disk instead of refusing them, so our own 10 MB check
-# answers with the documented 413 JSON.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A submission still `queued` or `processing` this long after it last moved is failed with a
+# sentence, and its recording handled per its owner's retention (Celery beat checks every
+# EMOTION_REAPER_INTERVAL_S). Far above an analysis with all its retries (~1 min).
+EMOTION_STUCK_AFTER_S = env.int("EMOTION_STUCK_AFTER_S", default=15 * 60)
+EMOTION_REAPER_INTERVAL_S = 300
+
+# Request bodies are refused as they stream, never spooled whole first:
+# moodify_site.uploads.RequestBodyLimitMiddleware stops reading an ASGI body once it passes
+# REQUEST_MAX_BODY_BYTES, and moodify_site.uploads.CappedUploadHandler stops a multipart upload
+# once its files pass EMOTION_MAX_UPLOAD_BYTES (both answer 413 with a sentence).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # form fields and JSON bodies; files are counted apart
+REQUEST_MAX_BODY_BYTES = EMOTION_MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+FILE_UPLOAD_HANDLERS = [
+    "moodify_site.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
+# Recordings on disk are readable by the site's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # Where the shared speech/music data lives (training, evaluation, tests).
 MOODIFY_DATA_DIR = Path(env("MOODIFY_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
@@ -178,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-recordings": {
         "task": "emotion.tasks.purge_expired_recordings",
         "schedule": 3600.0,
+    },
+    "fail-stuck-submissions": {
+        "task": "emotion.tasks.fail_stuck_submissions",
+        "schedule": float(EMOTION_REAPER_INTERVAL_S),
     },
 }
 

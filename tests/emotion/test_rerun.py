@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def committed(django_capture_on_commit_callbacks, monkeypatch):
     """`with committed():` runs what the block leaves for after commit, analysis tasks included,
     in this process."""
-    monkeypatch.setattr(services, "_enqueue_analysis", lambda sid: analyze_submission.apply(args=[str(sid)]))
+    monkeypatch.setattr(analyze_submission, "delay", lambda sid: analyze_submission.apply(args=[sid]))
     monkeypatch.setattr(reanalyze_submission, "delay", lambda sid: reanalyze_submission.apply(args=[sid]))
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
