@@ -43,6 +43,13 @@ MAX_CHANNELS = 8
 TRIM_TOP_DB = 35.0
 TARGET_RMS_DBFS = -23.0
 FFMPEG_TIMEOUT_S = 60.0
+# ffmpeg reads only local files and pipes, only audio containers, and under CPU-time and memory
+# limits (prlimit, util-linux; set in the child before exec, which a preexec_fn in a threaded
+# worker cannot do safely): a crafted file can neither reach the network or other files (HLS
+# playlists) nor take the worker down.
+FFMPEG_FORMATS = "wav,flac,ogg,mp3,aiff,matroska,webm,mov,mp4,m4a,aac"
+FFMPEG_CPU_S = 60
+FFMPEG_MEMORY_BYTES = 2 << 30
 
 Source = str | os.PathLike[str] | bytes
 
@@ -119,7 +126,8 @@ def probe_duration(path: str | os.PathLike[str]) -> float:
     if ffprobe is None:
         raise AudioDecodeError(detail="ffprobe is not installed")
     proc = subprocess.run(
-        [ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(p)],
+        [*_limits(), ffprobe, "-v", "error", "-protocol_whitelist", "file",
+         "-format_whitelist", FFMPEG_FORMATS, "-show_entries", "format=duration", "-of", "csv=p=0", str(p)],
         capture_output=True,
         text=True,
         timeout=FFMPEG_TIMEOUT_S,
@@ -220,7 +228,8 @@ def _read_ffmpeg(path: str | Path, max_duration_s: float) -> tuple[np.ndarray, i
         raise AudioDecodeError(detail="ffmpeg is not installed")
     # Decode a little past the limit so "too long" is detectable without decoding an hour of audio.
     cmd = [
-        ffmpeg, "-nostdin", "-hide_banner", "-v", "error", "-i", str(path),
+        *_limits(), ffmpeg, "-nostdin", "-hide_banner", "-v", "error",
+        "-protocol_whitelist", "file,pipe", "-format_whitelist", FFMPEG_FORMATS, "-i", str(path),
         "-t", f"{max_duration_s + 0.5:.3f}", "-map", "0:a:0", "-ac", "1",
         "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:1",
     ]  # fmt: skip
@@ -234,6 +243,11 @@ def _read_ffmpeg(path: str | Path, max_duration_s: float) -> tuple[np.ndarray, i
     if y.size / SAMPLE_RATE > max_duration_s:
         raise AudioTooLongError(detail=f"more than {max_duration_s:.0f} s")
     return _validate_samples(y.copy(), SAMPLE_RATE), SAMPLE_RATE
+
+
+def _limits() -> list[str]:
+    prlimit = shutil.which("prlimit")
+    return [prlimit, f"--cpu={FFMPEG_CPU_S}", f"--as={FFMPEG_MEMORY_BYTES}", "--"] if prlimit else []
 
 
 def _check_format(sample_rate: int, channels: int) -> None:
