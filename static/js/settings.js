@@ -83,3 +83,20 @@ deleteForm.addEventListener("submit", async (event) => {
     showNotice(deleteError, err.status === 400 || err.status === 403 ? (err.body && err.body.detail) || "That password is not right. Try again." : err.message);
   }
 });
+
+// API tokens: revoke one through the API and take its row off the list.
+const tokenStatus = document.getElementById("tokens-status");
+document.querySelectorAll("[data-token-id]").forEach((button) => {
+  button.addEventListener("click", async () => {
+    clearNotice(tokenStatus);
+    button.disabled = true;
+    try {
+      await api(`/api/v1/me/tokens/${button.dataset.tokenId}/`, { method: "DELETE" });
+      button.closest("[data-token-row]").remove();
+      showNotice(tokenStatus, "The token is revoked: programs using it are signed out.", "success");
+    } catch (err) {
+      button.disabled = false;
+      showNotice(tokenStatus, err.message);
+    }
+  });
+});
