@@ -33,6 +33,10 @@ class WrongPasswordError(AccountError):
     code = "wrong_password"
 
 
+class DeletionNotConfirmedError(AccountError):
+    code = "confirmation_mismatch"
+
+
 class InvalidCredentialsError(AccountError):
     code = "invalid_credentials"
 
@@ -266,13 +270,32 @@ def user_export(*, user: User) -> dict[str, Any]:
     return data
 
 
-def user_delete(*, user: User, password: str) -> None:
-    """Delete the account, every submission and every recording file."""
-    if not user.check_password(password or ""):
-        raise WrongPasswordError("That password is not correct, so nothing was deleted.")
+def user_delete(*, user: User, password: str = "", confirm_email: str = "") -> None:
+    """Delete the account, every submission, every recording file, and sign out all its sessions.
+
+    People confirm with their password; those who never had one (signed up through Spotify)
+    type their email address instead.
+    """
+    if user.has_usable_password():
+        if not user.check_password(password or ""):
+            raise WrongPasswordError("That password is not correct, so nothing was deleted.")
+    elif confirm_email.strip().lower() != user.email.lower():
+        raise DeletionNotConfirmedError(
+            f"To confirm, type your email address exactly as it is here: {user.email}. Nothing was deleted."
+        )
     from emotion.services import submission_delete_all_for_user
 
     submission_delete_all_for_user(user=user)
+    _sessions_end(user=user)
     with transaction.atomic():
         user.delete()
     logger.info("account deleted")
+
+
+def _sessions_end(*, user: User) -> None:
+    # allauth.usersessions recorded every session the user signed in with; ending one deletes it
+    # from the session store, so no browser stays signed in to (or holds data of) a deleted account.
+    from allauth.usersessions.models import UserSession
+
+    for session in UserSession.objects.filter(user=user):
+        session.end()

@@ -54,4 +54,10 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class AccountDeleteSerializer(serializers.Serializer):
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    confirm_email = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="For accounts without a password (signed up through Spotify): the account's email address.",
+    )  # fmt: skip

@@ -111,5 +111,9 @@ class AccountView(APIView):
         form = AccountDeleteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         # An AccountError (wrong password) is a domain error: the project handler answers 400 with it.
-        services.user_delete(user=request.user, password=form.validated_data["password"])
+        services.user_delete(
+            user=request.user,
+            password=form.validated_data.get("password", ""),
+            confirm_email=form.validated_data.get("confirm_email", ""),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
