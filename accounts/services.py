@@ -155,7 +155,8 @@ def _token_digest(key: str) -> str:
 
 
 def api_token_issue(*, user: User, name: str = "") -> IssuedToken:
-    """A new API token for `user`, valid for API_TOKEN_TTL_DAYS."""
+    """A new API token for `user`, valid for API_TOKEN_TTL_DAYS (their expired ones are dropped)."""
+    ApiToken.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
     key = secrets.token_hex(20)
     token = ApiToken.objects.create(
         user=user,

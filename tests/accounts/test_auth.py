@@ -189,3 +189,31 @@ def test_resetting_the_password_revokes_every_token(user, mailoutbox):
     done = browser.post(form.redirect_chain[-1][0], {"password1": "a-new-long-passphrase", "password2": "a-new-long-passphrase"})
     assert done.status_code == 302, done.content[:300]
     assert _with_token(key).get("/api/v1/me/profile/").status_code == 401
+
+
+def test_an_admin_setting_a_new_password_revokes_every_token(user, admin_user):
+    key = _token(user.email)["token"]
+    admin = Client()
+    admin.force_login(admin_user)
+    changed = admin.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"password1": "a-new-long-passphrase", "password2": "a-new-long-passphrase", "usable_password": "true"},
+    )
+    assert changed.status_code == 302, changed.content[:500]
+    assert _with_token(key).get("/api/v1/me/profile/").status_code == 401
+
+
+def test_signing_in_again_does_not_revoke_the_other_tokens(user):
+    first = _token(user.email)["token"]
+    _token(user.email)
+    assert _with_token(first).get("/api/v1/me/profile/").status_code == 200
+
+
+def test_the_sign_in_page_slows_one_address_down_with_a_page_that_says_so():
+    browser = Client(REMOTE_ADDR=_address())
+    answers = [
+        browser.post("/accounts/login/", {"login": f"nobody{i}@example.com", "password": "guess"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+        for i in range(31)
+    ]
+    assert answers[0].status_code == 200 and answers[-1].status_code == 429  # 30 a minute per address
+    assert "Please wait a minute, then try again." in answers[-1].content.decode()
