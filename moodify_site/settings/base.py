@@ -266,8 +266,9 @@ ACCOUNT_RATE_LIMITS = {
 # Two-factor authentication (allauth.mfa, pages under /accounts/2fa/): an authenticator app
 # (TOTP) with recovery codes, and passkeys/security keys (WebAuthn), which can also sign in
 # without a password. allauth.usersessions records each signed-in session (listed under
-# /accounts/sessions/) so that deleting an account can end them all.
-INSTALLED_APPS += ["allauth.mfa", "allauth.usersessions"]
+# /accounts/sessions/, a page that needs django.contrib.humanize) so that deleting an account
+# can end them all.
+INSTALLED_APPS += ["allauth.mfa", "allauth.usersessions", "django.contrib.humanize"]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Moodify"

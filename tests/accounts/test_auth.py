@@ -217,3 +217,25 @@ def test_the_sign_in_page_slows_one_address_down_with_a_page_that_says_so():
     ]
     assert answers[0].status_code == 200 and answers[-1].status_code == 429  # 30 a minute per address
     assert "Please wait a minute, then try again." in answers[-1].content.decode()
+
+
+def test_behind_one_proxy_only_the_address_it_appended_counts(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy, client_address = _api(), _address()
+    statuses = [
+        proxy.post(
+            TOKEN_URL, {"email": f"nobody{i}@example.com", "password": "guess"}, format="json",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{i}, {client_address}",  # forged part, then what our proxy saw
+        ).status_code
+        for i in range(11)
+    ]  # fmt: skip
+    assert statuses[0] == 400 and statuses[-1] == 429, statuses
+
+
+def test_num_proxies_from_the_environment_reaches_drf_and_allauth():
+    from tests.accounts.test_accounts import _settings_in_subprocess
+
+    prod, expr = "moodify_site.settings.production", "m.REST_FRAMEWORK['NUM_PROXIES'], m.ALLAUTH_TRUSTED_PROXY_COUNT"
+    assert _settings_in_subprocess(prod, {"SECRET_KEY": "x"}, expr) == "0 0"
+    assert _settings_in_subprocess(prod, {"SECRET_KEY": "x", "NUM_PROXIES": "1"}, expr) == "1 1"

@@ -25,6 +25,8 @@ def test_deleting_the_account_ends_every_session_of_it(user, other_user):
     theirs = _signed_in_browser(other_user.email)
     keys = [laptop.session.session_key, phone.session.session_key]
     assert Session.objects.filter(session_key__in=keys).count() == 2
+    listed = laptop.get("/accounts/sessions/").content.decode()  # "where you are signed in"
+    assert laptop.defaults["REMOTE_ADDR"] in listed and phone.defaults["REMOTE_ADDR"] in listed
 
     deleted = laptop.delete("/api/v1/me/", {"password": PASSWORD}, content_type="application/json")
     assert deleted.status_code == 204

@@ -93,3 +93,17 @@ def test_passkeys_are_offered_to_everyone(user):
     assert add.status_code == 200 and b"credential" in add.content  # fido2's creation options for the browser
     settings_page = browser.get("/settings/").content.decode()
     assert 'href="/accounts/2fa/"' in settings_page and 'href="/accounts/sessions/"' in settings_page
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/2fa/", "/accounts/2fa/webauthn/", "/accounts/2fa/recovery-codes/generate/", "/accounts/sessions/",
+     "/accounts/password/change/", "/accounts/email/", "/settings/"],
+)  # fmt: skip
+def test_every_security_page_opens_in_the_site_layout(staff, path):
+    browser = Client(REMOTE_ADDR=_address())
+    assert browser.post("/accounts/login/", {"login": staff.email, "password": PASSWORD}).status_code == 302
+    assert browser.post("/accounts/reauthenticate/", {"password": PASSWORD}).status_code == 302
+    page = browser.get(path)
+    assert page.status_code == 200
+    assert b'href="/settings/"' in page.content  # the site's navigation, not a bare allauth page
