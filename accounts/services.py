@@ -96,24 +96,31 @@ def user_create(*, email: str, password: str | None, **extra: Any) -> User:
     return user
 
 
-def user_authenticate(*, request: HttpRequest, email: str, password: str, otp: str = "") -> User:
-    """The account behind an email, password and (where the user turned it on) a second factor.
+def _password_check(*, request: HttpRequest, email: str, password: str) -> User | None:
+    """The active account with this email and password, or None.
 
-    Goes through allauth, like the HTML login form, so both share its `login_failed` limits:
-    per address and per account, wherever the guesses come from.
+    Goes through allauth, like the HTML login form, so every password check shares its
+    `login_failed` limits: per address and per account, wherever the guesses come from.
     """
-    from allauth.account import app_settings as allauth_settings
     from allauth.account.adapter import get_adapter
-    from allauth.account.models import EmailAddress
 
     try:
         user = get_adapter(request).authenticate(request, email=email, password=password)
     except ValidationError as exc:  # allauth's "too_many_login_attempts"
         raise TooManyAttemptsError(
-            "Too many failed sign-in attempts for this account. Please wait a few minutes and try "
+            "Too many wrong passwords for this account. Please wait a few minutes and try "
             "again, or reset your password from the sign-in page."
         ) from exc
-    if user is None or not user.is_active:
+    return user if user is not None and user.is_active else None
+
+
+def user_authenticate(*, request: HttpRequest, email: str, password: str, otp: str = "") -> User:
+    """The account behind an email, password and (where the user turned it on) a second factor."""
+    from allauth.account import app_settings as allauth_settings
+    from allauth.account.models import EmailAddress
+
+    user = _password_check(request=request, email=email, password=password)
+    if user is None:
         raise InvalidCredentialsError("That email and password do not match an account.")
     mandatory = allauth_settings.EmailVerificationMethod.MANDATORY
     if allauth_settings.EMAIL_VERIFICATION == mandatory and not EmailAddress.objects.filter(
@@ -271,18 +278,18 @@ def user_export(*, user: User) -> dict[str, Any]:
     return data
 
 
-def user_delete(*, user: User, password: str = "", confirm_email: str = "") -> None:
+def user_delete(*, request: HttpRequest, user: User, password: str = "", confirm_email: str = "") -> None:
     """Delete the account, every submission, every recording file, and sign out all its sessions.
 
-    People confirm with their password; those who never had one (signed up through Spotify)
-    type their email address instead.
+    People confirm with their password (under the sign-in limits, so a borrowed session cannot
+    guess it here either); those who never had one (signed up through Spotify) type their email.
     """
     if user.has_usable_password():
-        if not user.check_password(password or ""):
+        if _password_check(request=request, email=user.email, password=password) != user:
             raise WrongPasswordError("That password is not correct, so nothing was deleted.")
     elif confirm_email.strip().lower() != user.email.lower():
         raise DeletionNotConfirmedError(
-            f"To confirm, type your email address exactly as it is here: {user.email}. Nothing was deleted."
+            f"To confirm, type your email address, {user.email}, in the box. Nothing was deleted."
         )
     from emotion.services import submission_delete_all_for_user
 

@@ -112,6 +112,7 @@ class AccountView(APIView):
         form.is_valid(raise_exception=True)
         # An AccountError (wrong password) is a domain error: the project handler answers 400 with it.
         services.user_delete(
+            request=request._request,
             user=request.user,
             password=form.validated_data.get("password", ""),
             confirm_email=form.validated_data.get("confirm_email", ""),

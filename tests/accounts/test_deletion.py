@@ -66,3 +66,14 @@ def test_typing_the_email_is_not_enough_for_an_account_with_a_password(user, api
     refused = api_client.delete("/api/v1/me/", {"confirm_email": user.email}, format="json")
     assert refused.status_code == 400 and refused.json()["error"] == "wrong_password"
     assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_a_borrowed_session_cannot_guess_the_password_through_deletion(user):
+    browser = _signed_in_browser(user.email)
+    answers = [
+        browser.delete("/api/v1/me/", {"password": f"guess-{i}"}, content_type="application/json") for i in range(6)
+    ]
+    assert [a.status_code for a in answers] == [400] * 5 + [429]
+    assert answers[-1].json()["error"] == "too_many_attempts"
+    assert browser.delete("/api/v1/me/", {"password": PASSWORD}, content_type="application/json").status_code == 429
+    assert User.objects.filter(pk=user.pk).exists()
