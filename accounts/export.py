@@ -6,9 +6,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialToken
-from rest_framework.authtoken.models import Token
-
-from accounts.models import User
+from accounts.models import ApiToken, User
 
 
 def _iso(value) -> str | None:
@@ -35,5 +33,9 @@ def account_links_export(*, user: User) -> dict[str, Any]:
             }
             for account in SocialAccount.objects.filter(user=user).order_by("id")
         ],
-        "api_tokens": [{"created": _iso(t.created)} for t in Token.objects.filter(user=user)],
+        "api_tokens": [
+            {"name": t.name, "prefix": t.prefix, "created": _iso(t.created_at),
+             "expires": _iso(t.expires_at), "last_used": _iso(t.last_used_at)}
+            for t in ApiToken.objects.filter(user=user)
+        ],  # fmt: skip
     }

@@ -35,3 +35,26 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+class ApiToken(models.Model):
+    """A key for `Authorization: Token <key>`: one per client that signed in, expiring, revocable.
+
+    Only a SHA-256 digest of the key is stored (the key is shown once, when issued), so a copy of
+    the database does not hand out working tokens. Keys are 160 random bits: no slow hash needed.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    # The key's first characters, so people can tell their tokens apart in a list.
+    prefix = models.CharField(max_length=8)
+    name = models.CharField(max_length=100, blank=True, help_text="Which client asked for it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… of {self.user}"

@@ -1,10 +1,10 @@
-"""The settings page: preferences, data export and account deletion (all through the API)."""
+"""The settings page: preferences, API tokens, data export and account deletion (all through the API)."""
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Profile
-from accounts.selectors import profile_get
+from accounts.selectors import api_token_list, profile_get
 from catalog.models import Genre
 
 
@@ -23,5 +23,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "genres": list(Genre.objects.order_by("name")),
             "favourite": favourite,
             "excluded": excluded,
+            "api_tokens": api_token_list(user=request.user),
         },
     )

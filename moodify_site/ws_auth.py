@@ -8,10 +8,12 @@ from channels.middleware import BaseMiddleware
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import TokenInvalidError, api_token_authenticate
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token and token.user.is_active else None
+    try:
+        return api_token_authenticate(key=key).user
+    except TokenInvalidError:  # expired or revoked: the handshake goes on as anonymous and is refused
+        return None
 
 
 class TokenAuthMiddleware(BaseMiddleware):

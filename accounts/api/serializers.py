@@ -1,17 +1,38 @@
 """Account API payloads."""
 from rest_framework import serializers
 
-from accounts.models import Profile
+from accounts.models import ApiToken, Profile
 from catalog.models import Genre
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        required=False, allow_blank=True, max_length=64,
+        help_text="Only for accounts with two-factor authentication: the current code, or a recovery code.",
+    )  # fmt: skip
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=100,
+        help_text="What this token is for (shown in your token list); defaults to the User-Agent.",
+    )  # fmt: skip
 
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="Whether this request was made with this token.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "current"]
+
+    def get_current(self, token: ApiToken) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -33,4 +54,10 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class AccountDeleteSerializer(serializers.Serializer):
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    confirm_email = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="For accounts without a password (signed up through Spotify): the account's email address.",
+    )  # fmt: skip

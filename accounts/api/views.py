@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth import authenticate
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -17,11 +16,12 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.api.serializers import (
     AccountDeleteSerializer,
+    ApiTokenSerializer,
     ProfileSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )
-from moodify_site.api_errors import ApiError
+from accounts.authentication import ApiTokenAuthentication
 
 
 class TokenThrottle(AnonRateThrottle):
@@ -29,25 +29,54 @@ class TokenThrottle(AnonRateThrottle):
 
 
 class AuthTokenView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [TokenThrottle]
+    """POST: sign in for a new token (no session, no CSRF). DELETE: revoke the token sent."""
+
     parser_classes = [JSONParser, FormParser]
+
+    def _method(self) -> str | None:
+        return getattr(self.request, "method", None)  # no request while the schema is generated
+
+    def get_authenticators(self):
+        return [ApiTokenAuthentication()] if self._method() == "DELETE" else []
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self._method() == "DELETE" else [AllowAny()]
+
+    def get_throttles(self):
+        return [TokenThrottle()] if self._method() == "POST" else []
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer, auth=[])
     def post(self, request: Request) -> Response:
         form = TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request, email=form.validated_data["email"], password=form.validated_data["password"]
+        data = form.validated_data
+        user = services.user_authenticate(
+            request=request._request, email=data["email"], password=data["password"], otp=data.get("otp", "")
         )
-        if user is None or not user.is_active:
-            raise ApiError(
-                code="invalid_credentials",
-                detail="That email and password do not match an account.",
-                http_status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response({"token": services.auth_token_get_or_create(user=user)})
+        name = data.get("name") or request.META.get("HTTP_USER_AGENT", "")
+        issued = services.api_token_issue(user=user, name=name)
+        return Response(TokenSerializer({"token": issued.key, "expires": issued.token.expires_at}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        services.api_token_revoke(user=request.user, token_id=request.auth.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenListView(APIView):
+    """The signed-in person's live API tokens (the web page lists them through this)."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        tokens = selectors.api_token_list(user=request.user)
+        return Response(ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
+
+
+class ApiTokenDetailView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, token_id: int) -> Response:
+        services.api_token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProfileView(APIView):
@@ -82,5 +111,10 @@ class AccountView(APIView):
         form = AccountDeleteSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         # An AccountError (wrong password) is a domain error: the project handler answers 400 with it.
-        services.user_delete(user=request.user, password=form.validated_data["password"])
+        services.user_delete(
+            request=request._request,
+            user=request.user,
+            password=form.validated_data.get("password", ""),
+            confirm_email=form.validated_data.get("confirm_email", ""),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

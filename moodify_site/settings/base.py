@@ -230,8 +230,10 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Expiring, revocable tokens (`Authorization: Token <key>`), see accounts.authentication.
+        # First, so that a request without credentials is answered 401 with `WWW-Authenticate`.
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -324,9 +326,41 @@ PERMISSIONS_POLICY = {
     "encrypted-media": _SPOTIFY_PLAYER,
     "fullscreen": _SPOTIFY_PLAYER,
     "picture-in-picture": _SPOTIFY_PLAYER,
+    # Passkeys (allauth.mfa, below): created and used on this site only.
+    "publickey-credentials-get": ["self"],
+    "publickey-credentials-create": ["self"],
     **dict.fromkeys([
         "accelerometer", "display-capture", "geolocation", "gyroscope", "hid",
-        "idle-detection", "magnetometer", "midi", "payment", "publickey-credentials-get",
+        "idle-detection", "magnetometer", "midi", "payment",
         "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
     ], []),
 }
+
+# --- Authentication hardening (issue 15) ------------------------------------------------------
+# How many reverse proxies of ours stand in front of the site, each appending the address it saw
+# to X-Forwarded-For. 0 (the default, and docker/compose.yaml's layout): the header is ignored and
+# a client's address is the TCP peer, so a client cannot pick its own address to escape
+# per-address limits. DRF's throttles and allauth's rate limits read the same number.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
+# allauth's limits, shared by the HTML login form and POST /api/v1/auth/token/ (both sign in
+# through the allauth adapter). `key` is the email address: wrong passwords for one account are
+# counted wherever they come from; `ip` also slows one address spraying many accounts.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+}
+# Two-factor authentication (allauth.mfa, pages under /accounts/2fa/): an authenticator app
+# (TOTP) with recovery codes, and passkeys/security keys (WebAuthn), which can also sign in
+# without a password. allauth.usersessions records each signed-in session (listed under
+# /accounts/sessions/, a page that needs django.contrib.humanize) so that deleting an account
+# can end them all.
+INSTALLED_APPS += ["allauth.mfa", "allauth.usersessions", "django.contrib.humanize"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Moodify"
+# Browsers allow passkeys on http://localhost; fido2 does not unless told (dev settings do).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+# API tokens (accounts.models.ApiToken) stop working this many days after they were issued.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)

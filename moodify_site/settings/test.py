@@ -25,3 +25,5 @@ STORAGES = {
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
     },
 }
+# The browser tests serve plain http://localhost; passkeys are tested there.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -60,10 +60,13 @@ const deleteError = document.getElementById("delete-error");
 deleteForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearNotice(deleteError);
-  const password = deleteForm.password.value;
-  if (!password) {
-    showNotice(deleteError, "Enter your password to confirm it’s really you.");
-    deleteForm.password.focus();
+  // People without a Moodify password (Spotify sign-up) confirm by typing their email address.
+  const confirmField = deleteForm.password || deleteForm.confirm_email;
+  if (!confirmField.value) {
+    showNotice(deleteError, deleteForm.password
+      ? "Enter your password to confirm it’s really you."
+      : "Type your email address to confirm it’s really you.");
+    confirmField.focus();
     return;
   }
   if (!document.getElementById("delete-confirm").checked) {
@@ -75,11 +78,28 @@ deleteForm.addEventListener("submit", async (event) => {
   button.disabled = true;
   button.textContent = "Deleting…";
   try {
-    await api("/api/v1/me/", { method: "DELETE", json: { password } });
+    await api("/api/v1/me/", { method: "DELETE", json: { [confirmField.name]: confirmField.value } });
     window.location.assign("/?account_deleted=1");
   } catch (err) {
     button.disabled = false;
     button.textContent = "Delete my account and recordings";
-    showNotice(deleteError, err.status === 400 || err.status === 403 ? (err.body && err.body.detail) || "That password is not right. Try again." : err.message);
+    showNotice(deleteError, err.status === 400 || err.status === 403 ? (err.body && err.body.detail) || "That did not match. Try again." : err.message);
   }
+});
+
+// API tokens: revoke one through the API and take its row off the list.
+const tokenStatus = document.getElementById("tokens-status");
+document.querySelectorAll("[data-token-id]").forEach((button) => {
+  button.addEventListener("click", async () => {
+    clearNotice(tokenStatus);
+    button.disabled = true;
+    try {
+      await api(`/api/v1/me/tokens/${button.dataset.tokenId}/`, { method: "DELETE" });
+      button.closest("[data-token-row]").remove();
+      showNotice(tokenStatus, "The token is revoked: programs using it are signed out.", "success");
+    } catch (err) {
+      button.disabled = false;
+      showNotice(tokenStatus, err.message);
+    }
+  });
 });

@@ -9,7 +9,6 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +29,8 @@ def test_export_has_the_recordings_details_linked_accounts_addresses_and_token_m
     app = SocialApp.objects.create(provider="spotify", name="Moodify on Spotify", client_id="cid", secret="app-secret")
     expires = timezone.now() + timedelta(hours=1)
     SocialToken.objects.create(app=app, account=spotify, token="spotify-access-secret", token_secret="refresh-secret", expires_at=expires)
-    api_token = Token.objects.create(user=user)
-    Token.objects.create(user=other_user)
+    issued = api_token_issue(user=user, name="my phone")
+    api_token_issue(user=other_user, name="someone-else")
     SocialAccount.objects.create(user=other_user, provider="spotify", uid="someone-else")
 
     response = api_client.get("/api/v1/me/export/")
@@ -53,6 +52,10 @@ def test_export_has_the_recordings_details_linked_accounts_addresses_and_token_m
     assert account["provider"] == "spotify" and account["uid"] == "ada-spotify"
     assert account["profile"] == {"display_name": "Ada L.", "country": "GB"}
     assert account["tokens"] == [{"app": "Moodify on Spotify", "expires_at": expires.isoformat()}]
-    assert data["api_tokens"] == [{"created": api_token.created.isoformat()}]
-    for secret in ("spotify-access-secret", "refresh-secret", "app-secret", api_token.key, "someone-else"):
+    token = issued.token
+    assert data["api_tokens"] == [{"name": "my phone", "prefix": issued.key[:8],
+                                   "created": token.created_at.isoformat(),
+                                   "expires": token.expires_at.isoformat(), "last_used": None}]
+    for secret in ("spotify-access-secret", "refresh-secret", "app-secret", issued.key, token.digest,
+                   "someone-else"):
         assert secret not in text

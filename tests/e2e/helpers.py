@@ -28,7 +28,7 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()  # not "Sign in with a passkey"
 
 
 def no_horizontal_scroll(page: Page) -> bool:

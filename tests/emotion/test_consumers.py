@@ -5,7 +5,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
-from accounts.services import auth_token_get_or_create
+from accounts.services import api_token_issue
 from emotion.models import VoiceSubmission
 from emotion.realtime import publish_submission_event
 from moodify_site.asgi import application
@@ -39,7 +39,7 @@ async def _session(path: str, token: str | None, publish: dict | None = None) ->
 def test_owner_gets_the_state_on_connect_then_every_published_event(user):
     submission = VoiceSubmission.objects.create(user=user)
     event = {"type": "recommendations", "recommendations": {"id": 1, "items": []}}
-    connected, messages = _session(f"/ws/submissions/{submission.id}/", auth_token_get_or_create(user=user), event)
+    connected, messages = _session(f"/ws/submissions/{submission.id}/", api_token_issue(user=user).key, event)
     assert connected
     assert messages[0]["type"] == "submission"
     assert messages[0]["submission"]["id"] == str(submission.id)
@@ -50,7 +50,25 @@ def test_owner_gets_the_state_on_connect_then_every_published_event(user):
 def test_others_and_anonymous_are_refused(user, other_user):
     submission = VoiceSubmission.objects.create(user=user)
     path = f"/ws/submissions/{submission.id}/"
-    assert _session(path, auth_token_get_or_create(user=other_user)) == (False, [])
+    assert _session(path, api_token_issue(user=other_user).key) == (False, [])
     assert _session(path, None) == (False, [])
     assert _session(path, "not-a-token") == (False, [])
-    assert _session("/ws/submissions/00000000-0000-0000-0000-000000000000/", auth_token_get_or_create(user=user)) == (False, [])
+    assert _session("/ws/submissions/00000000-0000-0000-0000-000000000000/", api_token_issue(user=user).key) == (False, [])
+
+
+def test_an_expired_or_revoked_token_is_refused_at_the_handshake(user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+    from accounts.services import api_tokens_revoke_all
+
+    path = f"/ws/submissions/{VoiceSubmission.objects.create(user=user).id}/"
+    issued = api_token_issue(user=user)
+    ApiToken.objects.filter(pk=issued.token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert _session(path, issued.key) == (False, [])
+    live = api_token_issue(user=user).key
+    assert _session(path, live)[0]
+    api_tokens_revoke_all(user=user)
+    assert _session(path, live) == (False, [])
