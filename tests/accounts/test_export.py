@@ -10,6 +10,8 @@ from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.services import api_token_issue
+
 pytestmark = pytest.mark.django_db
 
 
