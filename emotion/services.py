@@ -136,11 +136,23 @@ def submission_create_picked(*, user: User, emotion: str) -> VoiceSubmission:
     return submission
 
 
+def _too_many_attempts_message() -> str:
+    return (
+        f"We tried to analyse this recording {settings.EMOTION_MAX_ATTEMPTS} times and our analyser stopped "
+        "each time. Please record again, or upload the clip as a WAV file."
+    )
+
+
 def submission_start_processing(*, submission_id: UUID | str) -> VoiceSubmission | None:
-    """Mark the submission `processing`; None when it is gone or already finished (redelivery)."""
+    """Mark the submission `processing`; None when it is gone, already finished (redelivery), or
+    out of attempts (a recording that keeps killing the worker: then it is `failed`)."""
     with transaction.atomic():
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None or submission.is_finished:
+            return None
+        if submission.attempts >= settings.EMOTION_MAX_ATTEMPTS:
+            logger.error("submission %s: giving up after %d attempts", submission_id, submission.attempts)
+            _mark_failed(submission, code="too_many_attempts", detail=_too_many_attempts_message())
             return None
         submission.status = VoiceSubmission.Status.PROCESSING
         submission.started_at = timezone.now()
@@ -191,16 +203,21 @@ def submission_fail(*, submission_id: UUID | str, code: str, detail: str) -> Voi
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None or submission.is_finished:
             return submission
-        submission.status = VoiceSubmission.Status.FAILED
-        submission.finished_at = timezone.now()
-        submission.failure_code = code[:40]
-        submission.failure_detail = detail
-        fields = ["status", "finished_at", "failure_code", "failure_detail"]
-        if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
-            fields += _forget_recording(submission)
-        submission.save(update_fields=fields)
-        transaction.on_commit(lambda: publish_submission_state(submission_id))
+        _mark_failed(submission, code=code, detail=detail)
     return submission
+
+
+def _mark_failed(submission: VoiceSubmission, *, code: str, detail: str) -> None:
+    """Inside the caller's transaction, with the row locked: `failed`, then published on commit."""
+    submission.status = VoiceSubmission.Status.FAILED
+    submission.finished_at = timezone.now()
+    submission.failure_code = code[:40]
+    submission.failure_detail = detail
+    fields = ["status", "finished_at", "failure_code", "failure_detail"]
+    if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
+        fields += _forget_recording(submission)
+    submission.save(update_fields=fields)
+    transaction.on_commit(lambda: publish_submission_state(submission.id))
 
 
 def _forget_recording(submission: VoiceSubmission) -> list[str]:
