@@ -8,16 +8,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_init, worker_process_init
 from celery.worker.request import Request
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from emotion import services
+from moodify_site.celery import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
-# Worth another try: the database or Redis blinked, a file system hiccup. A bad recording is not.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, OSError)
 ANALYSIS_ERROR_DETAIL = "Something went wrong on our side while analysing this recording. Please try again."
 UNAVAILABLE_DETAIL = "We could not analyse this recording right now. Please try again in a few minutes."
 TIMEOUT_DETAIL = "Analysing this recording took too long, so we stopped. Please try again with a shorter clip."
