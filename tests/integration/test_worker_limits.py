@@ -77,6 +77,29 @@ def test_a_recording_that_kills_the_worker_fails_with_a_sentence_instead_of_loop
         celery_worker.start(WORKER_READY)
 
 
+@pytest.mark.parametrize("limit, env", [("soft", {}), ("hard", {"HANG_PREDICT": "1"})])
+def test_an_analysis_past_its_time_limit_fails_with_a_sentence(
+    person_factory, celery_worker, stack_env, log_dir, speech_clip, limit, env
+):
+    """30 s of analysis against a 15-s soft and 18-s hard limit. At the soft limit the task stops
+    itself; when it cannot (stuck in native code) the worker kills it at the hard limit and its
+    main process fails the submission. Either way the person is told, live, and it is not retried."""
+    celery_worker.stop()
+    worker = special_worker(f"celery-worker-{limit}-limit", {**stack_env, "SLOW_PREDICT_S": "30", **env}, log_dir)
+    try:
+        ada = person_factory()
+        submission = ada.upload(speech_clip).json()
+        with ada.socket(submission["id"]) as socket:
+            messages = receive_until(socket, "failed", timeout=60)
+        error = messages[-1]["submission"]["error"]
+        assert error["code"] == "analysis_timeout" and "took too long" in error["detail"]
+        assert ada.api("GET", submission["url"]).json()["error"] == error
+        assert VoiceSubmission.objects.get(id=submission["id"]).attempts == 1
+    finally:
+        worker.stop()
+        celery_worker.start(WORKER_READY)
+
+
 def test_clearing_the_cache_leaves_queued_analyses_in_the_queue(person_factory, celery_worker, speech_clip):
     from django.core.cache import cache
 
