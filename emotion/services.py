@@ -309,7 +309,9 @@ def submission_reanalyze(*, submission_id: UUID | str) -> str:
             submission.status = VoiceSubmission.Status.QUEUED
             submission.started_at = submission.finished_at = None
             submission.failure_code = submission.failure_detail = ""
-            submission.save(update_fields=["status", "started_at", "finished_at", "failure_code", "failure_detail"])
+            submission.attempts = 0  # staff ask again, usually after a fix: the cap starts over
+            submission.save(update_fields=[
+                "status", "started_at", "finished_at", "failure_code", "failure_detail", "attempts"])
             transaction.on_commit(lambda: publish_submission_state(submission_id))
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
         else:

@@ -38,6 +38,7 @@ def test_an_analysis_slower_than_the_old_visibility_timeout_runs_once(
     """9 s of analysis, inside its 15-s limit: Redis must not hand the task to the idle second pool
     process meanwhile (it did with a visibility timeout set apart from the limits, here the old 5 s)."""
     celery_worker.stop()
+    # CELERY_VISIBILITY_TIMEOUT_S was the separate knob (5 s in these tests); it is ignored now.
     env = {**stack_env, "SLOW_PREDICT_S": "9", "CELERY_VISIBILITY_TIMEOUT_S": "5"}
     slow = special_worker("celery-worker-slow-once", env, log_dir, concurrency=2)
     try:
