@@ -168,8 +168,11 @@ def _http_status(exc: Exception) -> int | None:
     if isinstance(exc, spotipy.SpotifyException):
         return exc.http_status
     # SpotifyOauthError is raised while handling the token endpoint's HTTPError, which has the status.
-    response = getattr(exc.__context__, "response", None) or getattr(exc, "response", None)
-    return getattr(response, "status_code", None)
+    for source in (exc, exc.__context__):
+        response = getattr(source, "response", None)
+        if response is not None:  # not `or`: a requests.Response with a 5xx status is falsy
+            return response.status_code
+    return None
 
 
 def _record_trouble(exc: Exception) -> None:

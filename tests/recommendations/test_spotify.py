@@ -47,7 +47,7 @@ def test_market_and_explicit_setting_reach_spotify(catalog, fake, result_for, us
     assert not rec_set.items.filter(track__explicit=True).exists()
 
 
-@pytest.mark.parametrize("mode", ["rate_limited", "server_error", "slow", "refused"])
+@pytest.mark.parametrize("mode", ["rate_limited", "server_error", "token_server_error", "slow", "refused"])
 def test_spotify_down_degrades_to_local_results_and_opens_the_breaker(catalog, fake, result_for, mode):
     make_trouble(fake, mode)
     started = time.monotonic()
