@@ -196,11 +196,23 @@ def submission_create_picked(*, user: User, emotion: str) -> VoiceSubmission:
     return submission
 
 
+def _too_many_attempts_message() -> str:
+    return (
+        f"We tried to analyse this recording {settings.EMOTION_MAX_ATTEMPTS} times and our analyser stopped "
+        "each time. Please record again, or upload the clip as a WAV file."
+    )
+
+
 def submission_start_processing(*, submission_id: UUID | str) -> VoiceSubmission | None:
-    """Mark the submission `processing`; None when it is gone or already finished (redelivery)."""
+    """Mark the submission `processing`; None when it is gone, already finished (redelivery), or
+    out of attempts (a recording that keeps killing the worker: then it is `failed`)."""
     with transaction.atomic():
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None or submission.is_finished:
+            return None
+        if submission.attempts >= settings.EMOTION_MAX_ATTEMPTS:
+            logger.error("submission %s: giving up after %d attempts", submission_id, submission.attempts)
+            _mark_failed(submission, code="too_many_attempts", detail=_too_many_attempts_message())
             return None
         submission.status = VoiceSubmission.Status.PROCESSING
         submission.started_at = timezone.now()
@@ -260,16 +272,21 @@ def submission_fail(*, submission_id: UUID | str, code: str, detail: str) -> Voi
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None or submission.is_finished:
             return submission
-        submission.status = VoiceSubmission.Status.FAILED
-        submission.finished_at = timezone.now()
-        submission.failure_code = code[:40]
-        submission.failure_detail = detail
-        fields = ["status", "finished_at", "failure_code", "failure_detail"]
-        if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
-            fields += _forget_recording(submission)
-        submission.save(update_fields=fields)
-        transaction.on_commit(lambda: publish_submission_state(submission_id))
+        _mark_failed(submission, code=code, detail=detail)
     return submission
+
+
+def _mark_failed(submission: VoiceSubmission, *, code: str, detail: str) -> None:
+    """Inside the caller's transaction, with the row locked: `failed`, then published on commit."""
+    submission.status = VoiceSubmission.Status.FAILED
+    submission.finished_at = timezone.now()
+    submission.failure_code = code[:40]
+    submission.failure_detail = detail
+    fields = ["status", "finished_at", "failure_code", "failure_detail"]
+    if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
+        fields += _forget_recording(submission)
+    submission.save(update_fields=fields)
+    transaction.on_commit(lambda: publish_submission_state(submission.id))
 
 
 def _forget_recording(submission: VoiceSubmission) -> list[str]:
@@ -401,7 +418,9 @@ def submission_reanalyze(*, submission_id: UUID | str) -> str:
             # Until a worker starts it, started_at says when it was queued again (for the reaper).
             submission.started_at, submission.finished_at = timezone.now(), None
             submission.failure_code = submission.failure_detail = ""
-            submission.save(update_fields=["status", "started_at", "finished_at", "failure_code", "failure_detail"])
+            submission.attempts = 0  # staff ask again, usually after a fix: the cap starts over
+            submission.save(update_fields=[
+                "status", "started_at", "finished_at", "failure_code", "failure_detail", "attempts"])
             transaction.on_commit(lambda: publish_submission_state(submission_id))
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
         else:

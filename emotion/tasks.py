@@ -4,20 +4,19 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_init, worker_process_init
-from django.db import InterfaceError, OperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from celery.worker.request import Request
+from django.conf import settings
 
 from emotion import services
+from moodify_site.celery import TRANSIENT_ERRORS
 
 logger = logging.getLogger(__name__)
 
-# Worth another try: the database or Redis blinked, a file system hiccup. A bad recording is not.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, OSError)
-MAX_RETRIES = 5
 ANALYSIS_ERROR_DETAIL = "Something went wrong on our side while analysing this recording. Please try again."
 UNAVAILABLE_DETAIL = "We could not analyse this recording right now. Please try again in a few minutes."
+TIMEOUT_DETAIL = "Analysing this recording took too long, so we stopped. Please try again with a shorter clip."
 
 
 def _warm_predictor() -> None:
@@ -50,7 +49,19 @@ def _load_predictor_in_solo_worker(sender=None, **_kwargs) -> None:
         _warm_predictor()
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+class AnalysisRequest(Request):
+    """Past the hard time limit the pool process is killed and the message acknowledged, so no
+    code of the task runs again: the worker's main process finishes the submission instead."""
+
+    def on_timeout(self, soft: bool, timeout: float) -> None:
+        super().on_timeout(soft, timeout)
+        if not soft and self.args:
+            services.submission_fail(submission_id=self.args[0], code="analysis_timeout", detail=TIMEOUT_DETAIL)
+
+
+# Every try is an attempt (emotion.services caps them); a transient error gives up on the last one.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=settings.EMOTION_MAX_ATTEMPTS - 1,
+             Request=AnalysisRequest)
 def analyze_submission(self, submission_id: str) -> str:
     """Detect the emotion in a submission's recording and store it. Safe to run twice."""
     from ml import get_predictor
@@ -82,6 +93,10 @@ def analyze_submission(self, submission_id: str) -> str:
         countdown = min(2 ** self.request.retries, 60)
         logger.warning("submission %s: transient error %r, retry in %ss", submission_id, exc, countdown)
         raise self.retry(exc=exc, countdown=countdown) from exc
+    except SoftTimeLimitExceeded:
+        logger.error("submission %s: analysis passed its soft time limit", submission_id)
+        services.submission_fail(submission_id=submission_id, code="analysis_timeout", detail=TIMEOUT_DETAIL)
+        return "failed"
     except Exception:
         # A bug, not the user's fault: tell them, keep the traceback for us, do not loop on it.
         logger.exception("submission %s: analysis crashed", submission_id)

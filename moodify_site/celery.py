@@ -3,8 +3,15 @@ import os
 
 from celery import Celery
 from celery.signals import worker_init
+from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodify_site.settings.dev")
+
+# Worth another try: the database or Redis blinked, a file system or network hiccup (OSError
+# covers requests' Timeout and ConnectionError too). A bad recording or a bug is not.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError, OSError)
 
 app = Celery("moodify")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from spotipy.cache_handler import CacheHandler
-from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
+from spotipy.exceptions import SpotifyBaseException
+from spotipy.oauth2 import SpotifyClientCredentials
 
 from catalog.csv_format import match_key
 from catalog.models import Genre, Mood, Track, TrackMoodTag
@@ -135,26 +136,61 @@ def search(*, target: Target, market: str = "US", allow_explicit: bool = True) -
         if items is None:
             try:
                 client = client or _client()
-                response = client.search(q=query, type="track", limit=SEARCH_LIMIT, market=market)
-            except spotipy.SpotifyException as exc:
-                retry_after = None
-                if exc.http_status == 429 and exc.headers:
-                    try:
-                        retry_after = float(exc.headers.get("Retry-After", 0))
-                    except (TypeError, ValueError):
-                        retry_after = None
-                logger.warning("Spotify search failed (%s): circuit opened", exc.http_status)
-                breaker.record_failure(retry_after)
-                return _finish(found, target, allow_explicit, NOTICE)
-            except (SpotifyOauthError, requests.RequestException, ValueError) as exc:
-                logger.warning("Spotify unreachable (%s): circuit opened", type(exc).__name__)
-                breaker.record_failure()
+                response = _search_with_fresh_token(client, query=query, market=market)
+            except SPOTIFY_ERRORS as exc:
+                _record_trouble(exc)
                 return _finish(found, target, allow_explicit, NOTICE)
             items = [p for p in map(_parse, ((response or {}).get("tracks") or {}).get("items") or []) if p]
             cache.set(key, items, int(_setting("SPOTIFY_CACHE_TTL_S", 6 * 3600)))
             breaker.record_success()
         found.extend((genre, item) for item in items)
     return _finish(found, target, allow_explicit, None)
+
+
+# What spotipy lets through: SpotifyException for an HTTP error from the Web API, SpotifyOauthError
+# for one from the token endpoint, requests' own errors (Timeout, ConnectionError) as they are,
+# ValueError for a body that is not JSON.
+SPOTIFY_ERRORS = (SpotifyBaseException, requests.RequestException, ValueError)
+
+
+def _search_with_fresh_token(client: spotipy.Spotify, *, query: str, market: str) -> dict:
+    try:
+        return client.search(q=query, type="track", limit=SEARCH_LIMIT, market=market)
+    except spotipy.SpotifyException as exc:
+        if exc.http_status != 401:
+            raise
+        # The cached app token was revoked or expired early: forget it so this retry gets a new one.
+        cache.delete(TOKEN_KEY)
+        return client.search(q=query, type="track", limit=SEARCH_LIMIT, market=market)
+
+
+def _http_status(exc: Exception) -> int | None:
+    if isinstance(exc, spotipy.SpotifyException):
+        return exc.http_status
+    # SpotifyOauthError is raised while handling the token endpoint's HTTPError, which has the status.
+    for source in (exc, exc.__context__):
+        response = getattr(source, "response", None)
+        if response is not None:  # not `or`: a requests.Response with a 5xx status is falsy
+            return response.status_code
+    return None
+
+
+def _record_trouble(exc: Exception) -> None:
+    """Open the breaker only when Spotify is down or slows everyone down (timeout, refused
+    connection, 5xx, 429): a request Spotify refuses (one person's market, a bad token) is that
+    request's problem, and must not switch Spotify off for everyone."""
+    status = _http_status(exc)
+    if not (isinstance(exc, (requests.Timeout, requests.ConnectionError)) or status == 429 or (status or 0) >= 500):
+        logger.warning("Spotify refused the search (%s: %s); local results for this set", status, exc)
+        return
+    retry_after = None
+    if status == 429 and isinstance(exc, spotipy.SpotifyException) and exc.headers:
+        try:
+            retry_after = float(exc.headers.get("Retry-After", 0))
+        except (TypeError, ValueError):
+            retry_after = None
+    logger.warning("Spotify unavailable (%s): circuit opened", status or type(exc).__name__)
+    breaker.record_failure(retry_after)
 
 
 def _finish(found: list[tuple[str, dict]], target: Target, allow_explicit: bool, notice: str | None) -> SpotifyOutcome:

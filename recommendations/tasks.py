@@ -1,10 +1,14 @@
 """Celery tasks of the recommendations app: thin wrappers that take ids and call services."""
 from celery import shared_task
 
+from moodify_site.celery import TRANSIENT_ERRORS
+
 from . import services
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+# Spotify trouble never gets here (the search falls back to the local catalog and the breaker takes
+# it); the database or the cache's Redis blinking does, and is worth another try.
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
 def build_recommendations(result_id: int, strategy: str | None = None) -> int | None:
     """Build (once) the set for an emotion result; a redelivered message returns the same set."""
     from emotion.models import EmotionResult

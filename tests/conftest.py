@@ -84,7 +84,7 @@ def _fresh_redis():
     from django.conf import settings
 
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).flushdb()
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).flushall()  # broker, channels, cache
     except redis.ConnectionError:
         pass  # e.g. `pytest tests/ml` without services; tests that need Redis say so themselves
 

@@ -1,4 +1,5 @@
 """Account API payloads."""
+from iso3166 import countries_by_alpha2
 from rest_framework import serializers
 
 from accounts.models import ApiToken, Profile
@@ -48,9 +49,12 @@ class ProfileSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def validate_market(self, value: str) -> str:
-        if len(value) != 2 or not value.isalpha():
-            raise serializers.ValidationError("Use a two-letter country code, such as US or DE.")
-        return value.upper()
+        code = value.strip().upper()
+        if code not in countries_by_alpha2:
+            raise serializers.ValidationError(
+                f"{value!r} is not a country code. Use your country's two-letter ISO code, such as US, GB or DE."
+            )
+        return code
 
 
 class AccountDeleteSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -173,12 +174,31 @@ SPOTIFY_CLIENT_SECRET = env("SPOTIFY_CLIENT_SECRET", default="")
 SPOTIFY_API_URL = env("SPOTIFY_API_URL", default="https://api.spotify.com/v1/")
 SPOTIFY_AUTH_URL = env("SPOTIFY_AUTH_URL", default="https://accounts.spotify.com/api/token")
 
-# Redis carries the Celery broker, the Channels layer and the cache. With REDIS_URL unset the
-# site runs in embedded mode: `make run` starts a small in-process Redis-protocol server
-# (fakeredis) on EMBEDDED_REDIS_PORT so the very same code paths run without installing Redis.
+# Redis carries the Celery broker, the Channels layer and the cache, each in its own database
+# numbered from REDIS_URL's (/0: broker 0, channel layer 1, cache 2), so clearing the cache never
+# drops queued tasks. With REDIS_URL unset the site runs in embedded mode: `make run` starts a
+# small in-process Redis-protocol server (fakeredis, which keeps databases apart too) on
+# EMBEDDED_REDIS_PORT so the very same code paths run without installing Redis.
 EMBEDDED_MODE = not env("REDIS_URL", default="")
 EMBEDDED_REDIS_PORT = env.int("EMBEDDED_REDIS_PORT", default=6390)
 REDIS_URL = env("REDIS_URL", default="") or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+
+
+def redis_database_url(url: str, offset: int) -> str:
+    """``url`` with its database number moved up by ``offset`` (redis://host:port/2 + 1 -> /3)."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+CHANNEL_LAYER_REDIS_URL = redis_database_url(REDIS_URL, 1)
+CACHE_REDIS_URL = redis_database_url(REDIS_URL, 2)
+# A Redis that stops answering must not hang a request or a worker forever. The read timeout is
+# longer than the blocking reads the clients make on purpose (channels-redis waits up to 5 s for
+# a message, kombu 1 s).
+REDIS_CONNECT_TIMEOUT_S = env.float("REDIS_CONNECT_TIMEOUT_S", default=3.0)
+REDIS_SOCKET_TIMEOUT_S = env.float("REDIS_SOCKET_TIMEOUT_S", default=10.0)
+REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S, "socket_timeout": REDIS_SOCKET_TIMEOUT_S}
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
@@ -186,15 +206,35 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# A task that was delivered but never acknowledged (worker killed) is handed out again after
-# this many seconds; analyses take well under a second, so a minute is generous.
-# Workers look for such orphaned tasks every CELERY_RESTORE_INTERVAL_S (kombu's default scans
-# only every 100 s, which would leave a user waiting that long after a worker crash).
+# Time limits, in seconds, for every task: at the soft limit the task gets SoftTimeLimitExceeded
+# and finishes with a sentence for the user; at the hard limit its pool process is killed.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_S", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_S", default=90)
+# An analysis of the longest clip allowed takes about a second (the model loads before the pool
+# process takes work, not inside the task), so these leave a wide margin for a busy machine.
+EMOTION_ANALYSIS_SOFT_TIME_LIMIT_S = env.int("EMOTION_ANALYSIS_SOFT_TIME_LIMIT_S", default=30)
+EMOTION_ANALYSIS_TIME_LIMIT_S = env.int("EMOTION_ANALYSIS_TIME_LIMIT_S", default=45)
+# How many times a recording is handed to the analyser (a worker crash or a transient error
+# hands it over again) before its submission fails with a sentence instead of looping forever.
+EMOTION_MAX_ATTEMPTS = env.int("EMOTION_MAX_ATTEMPTS", default=3)
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": EMOTION_ANALYSIS_SOFT_TIME_LIMIT_S, "time_limit": EMOTION_ANALYSIS_TIME_LIMIT_S}
+    for name in ("emotion.tasks.analyze_submission", "emotion.tasks.reanalyze_submission")
+}
+# Redis hands a delivered but unacknowledged task out again after the visibility timeout, even
+# while a live worker still runs it, so it must outlast the longest hard limit plus the time a
+# task waits unacknowledged inside a worker (a retry's countdown, up to a minute; a pool process
+# restarting). It is also how long a task waits after its whole worker was killed (a warm
+# shutdown hands tasks back at once). Workers look for such orphaned tasks every
+# CELERY_RESTORE_INTERVAL_S (kombu's default scans only every 100 s).
+CELERY_VISIBILITY_MARGIN_S = env.int("CELERY_VISIBILITY_MARGIN_S", default=90)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_S", default=60),
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, EMOTION_ANALYSIS_TIME_LIMIT_S) + CELERY_VISIBILITY_MARGIN_S,
     "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL_S", default=10),
     "unacked_restore_throttle": 1,
+    **REDIS_TIMEOUTS,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_S
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A pool process loads TensorFlow and warms the model before it reports for work (seconds).
@@ -214,7 +254,7 @@ CELERY_BEAT_SCHEDULE = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {"hosts": [{"address": CHANNEL_LAYER_REDIS_URL, **REDIS_TIMEOUTS}]},
     }
 }
 # The cache must work in management commands run while the embedded server is down (migrate,
@@ -224,7 +264,8 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
          "LOCATION": str(BASE_DIR / "var" / "cache")}
         if EMBEDDED_MODE
-        else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL,
+              "OPTIONS": REDIS_TIMEOUTS}
     )
 }
 

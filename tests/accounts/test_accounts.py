@@ -54,7 +54,8 @@ def test_profile_can_be_read_and_patched(api_client, user):
 
 @pytest.mark.parametrize(
     "payload, field",
-    [({"strategy": "chaos"}, "strategy"), ({"market": "Germany"}, "market"), ({"favourite_genres": ["nope"]}, "favourite_genres")],
+    [({"strategy": "chaos"}, "strategy"), ({"market": "Germany"}, "market"), ({"market": "XX"}, "market"),
+     ({"market": "UK"}, "market"), ({"favourite_genres": ["nope"]}, "favourite_genres")],
 )
 def test_bad_profile_values_answer_400_with_field_messages(api_client, payload, field):
     response = api_client.patch("/api/v1/me/profile/", payload, format="json")

@@ -236,6 +236,9 @@ def test_behind_one_proxy_only_the_address_it_appended_counts(settings):
 def test_num_proxies_from_the_environment_reaches_drf_and_allauth():
     from tests.accounts.test_accounts import _settings_in_subprocess
 
+    import secrets
+
     prod, expr = "moodify_site.settings.production", "m.REST_FRAMEWORK['NUM_PROXIES'], m.ALLAUTH_TRUSTED_PROXY_COUNT"
-    assert _settings_in_subprocess(prod, {"SECRET_KEY": "x"}, expr) == "0 0"
-    assert _settings_in_subprocess(prod, {"SECRET_KEY": "x", "NUM_PROXIES": "1"}, expr) == "1 1"
+    key = secrets.token_urlsafe(50)  # production refuses to start with a weak key
+    assert _settings_in_subprocess(prod, {"SECRET_KEY": key}, expr) == "0 0"
+    assert _settings_in_subprocess(prod, {"SECRET_KEY": key, "NUM_PROXIES": "1"}, expr) == "1 1"

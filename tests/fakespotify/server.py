@@ -2,7 +2,10 @@
 
 Real HTTP, so spotipy runs unmodified against it. Switch behaviour with `server.mode`:
 "ok", "rate_limited" (429 + Retry-After), "server_error" (503), "slow" (answers after `delay_s`),
-"unauthorized" (401 from search), "bad_credentials" (token endpoint refuses the client).
+"unauthorized" (401 from search), "bad_credentials" (token endpoint refuses the client),
+"token_server_error" (503 from the token endpoint). A search
+with a market that is not an ISO 3166-1 country code gets 400 "Invalid market code", and a token
+other than the one it issued gets 401, as from Spotify.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from iso3166 import countries_by_alpha2
 
 CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret"
@@ -87,6 +92,8 @@ class FakeSpotify:
                 if urlparse(self.path).path != "/api/token":
                     return self._send(404, {"error": {"status": 404, "message": "Service not found"}})
                 expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+                if server.mode == "token_server_error":
+                    return self._send(503, {"error": "server_error", "error_description": "Service unavailable"})
                 if server.mode == "bad_credentials" or self.headers.get("Authorization") != f"Basic {expected}":
                     return self._send(400, {"error": "invalid_client", "error_description": "Invalid client"})
                 if form.get("grant_type") != ["client_credentials"]:
@@ -112,6 +119,8 @@ class FakeSpotify:
                 if limit > 10:  # development-mode limit
                     return self._send(400, {"error": {"status": 400, "message": "Invalid limit"}})
                 query, market = params.get("q", ""), params.get("market", "US")
+                if market not in countries_by_alpha2:
+                    return self._send(400, {"error": {"status": 400, "message": "Invalid market code"}})
                 items = [track_object(query, i, market) for i in range(limit)]
                 self._send(200, {"tracks": {
                     "href": f"https://api.spotify.com/v1/search?{url.query}", "items": items, "limit": limit,

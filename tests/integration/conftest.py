@@ -94,9 +94,15 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "moodify_site.settings.test",
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
-        # Redelivery of a task whose worker died comes after this; short, so the kill test is quick.
-        "CELERY_VISIBILITY_TIMEOUT_S": "5",
+        # Small limits: a task whose whole worker died is handed out again after the longest hard
+        # limit plus the margin (21 s), so the kill tests are quick.
+        "CELERY_TASK_SOFT_TIME_LIMIT_S": "15",
+        "CELERY_TASK_TIME_LIMIT_S": "18",
+        "EMOTION_ANALYSIS_SOFT_TIME_LIMIT_S": "15",
+        "EMOTION_ANALYSIS_TIME_LIMIT_S": "18",
+        "CELERY_VISIBILITY_MARGIN_S": "3",
         "CELERY_RESTORE_INTERVAL_S": "1",
+        "EMOTION_MAX_ATTEMPTS": "2",
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from catalog import services as catalog_services
+from tests.fakespotify.server import CLIENT_ID, CLIENT_SECRET, FakeSpotify
 from tests.recommendations.factories import EmotionResultFactory, UserFactory
 
 
@@ -66,3 +67,23 @@ def _clear_cache(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fake(settings):
+    """A fake Spotify Web API on loopback, with the site's credentials and URLs pointed at it."""
+    server = FakeSpotify().start()
+    settings.SPOTIFY_CLIENT_ID = CLIENT_ID
+    settings.SPOTIFY_CLIENT_SECRET = CLIENT_SECRET
+    settings.SPOTIFY_API_URL = server.api_url
+    settings.SPOTIFY_AUTH_URL = server.auth_url
+    settings.SPOTIFY_TIMEOUT_S = 1.0
+    yield server
+    server.stop()
+
+
+def make_trouble(fake: FakeSpotify, mode: str) -> None:
+    if mode == "refused":
+        fake.stop()  # nothing listens on the port any more: connection refused
+    else:
+        fake.mode = mode

@@ -6,21 +6,10 @@ import pytest
 from catalog.models import Track
 from recommendations import services, spotify
 from recommendations.selectors import target_for
-from tests.fakespotify.server import CLIENT_ID, CLIENT_SECRET, FakeSpotify
+from tests.recommendations.conftest import make_trouble
+from tests.recommendations.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake(settings):
-    server = FakeSpotify().start()
-    settings.SPOTIFY_CLIENT_ID = CLIENT_ID
-    settings.SPOTIFY_CLIENT_SECRET = CLIENT_SECRET
-    settings.SPOTIFY_API_URL = server.api_url
-    settings.SPOTIFY_AUTH_URL = server.auth_url
-    settings.SPOTIFY_TIMEOUT_S = 1.0
-    yield server
-    server.stop()
 
 
 def test_search_results_join_the_set_with_embed_urls(catalog, fake, result_for):
@@ -58,9 +47,9 @@ def test_market_and_explicit_setting_reach_spotify(catalog, fake, result_for, us
     assert not rec_set.items.filter(track__explicit=True).exists()
 
 
-@pytest.mark.parametrize("mode", ["rate_limited", "server_error", "unauthorized", "bad_credentials", "slow"])
-def test_spotify_trouble_degrades_to_local_results_with_a_notice(catalog, fake, result_for, mode):
-    fake.mode = mode
+@pytest.mark.parametrize("mode", ["rate_limited", "server_error", "token_server_error", "slow", "refused"])
+def test_spotify_down_degrades_to_local_results_and_opens_the_breaker(catalog, fake, result_for, mode):
+    make_trouble(fake, mode)
     started = time.monotonic()
     rec_set = services.build_recommendation_set(result=result_for("sad"), strategy="lift")
     elapsed = time.monotonic() - started
@@ -72,6 +61,40 @@ def test_spotify_trouble_degrades_to_local_results_with_a_notice(catalog, fake, 
     fake.mode = "ok"
     again = services.build_recommendation_set(result=result_for("sad"), strategy="lift")
     assert again.notice == spotify.NOTICE and len(fake.searches()) <= 1
+
+
+@pytest.mark.parametrize("mode", ["unauthorized", "bad_credentials"])
+def test_a_refused_request_degrades_that_set_but_leaves_spotify_on(catalog, fake, result_for, mode):
+    fake.mode = mode
+    rec_set = services.build_recommendation_set(result=result_for("sad"), strategy="lift")
+    assert rec_set.notice == spotify.NOTICE and not rec_set.items.filter(source="spotify").exists()
+    fake.mode = "ok"
+    again = services.build_recommendation_set(result=result_for("happy"), strategy="lift")
+    assert again.notice == "" and again.items.filter(source="spotify").exists()
+
+
+def test_one_persons_invalid_market_does_not_switch_spotify_off_for_everyone(catalog, fake, result_for, user):
+    user.profile.market = "XX"  # stored before markets were checked against ISO 3166-1
+    user.profile.save()
+    theirs = services.build_recommendation_set(result=result_for("happy"), strategy="match")
+    assert theirs.notice == spotify.NOTICE
+    assert not spotify.breaker.is_open()
+    someone_else = UserFactory()
+    ours = services.build_recommendation_set(result=result_for("happy", owner=someone_else), strategy="match")
+    assert ours.notice == "" and ours.items.filter(source="spotify").exists()
+    assert {s["market"] for s in fake.searches()} == {"XX", "US"}
+
+
+def test_a_401_evicts_the_cached_app_token_and_a_new_one_is_fetched(catalog, fake, result_for):
+    from django.core.cache import cache
+
+    # A token Spotify no longer accepts (revoked, or expired before its stated time).
+    cache.set(spotify.TOKEN_KEY, {"access_token": "revoked-token", "token_type": "Bearer", "expires_in": 3600,
+                                  "expires_at": int(time.time()) + 3600})
+    rec_set = services.build_recommendation_set(result=result_for("happy"), strategy="match")
+    assert rec_set.notice == "" and rec_set.items.filter(source="spotify").exists()
+    assert cache.get(spotify.TOKEN_KEY)["access_token"] == "fake-access-token"
+    assert len([r for r in fake.requests if r[0] == "POST"]) == 1 and not spotify.breaker.is_open()
 
 
 def test_retry_after_sets_how_long_the_breaker_stays_open(catalog, fake):
