@@ -70,7 +70,7 @@ def _babble_bank(clips):  # noqa: ANN001, ANN202
     return _BANKS[key]
 
 
-def _conditions(fs, args: argparse.Namespace) -> dict:  # noqa: ANN001 - FeatureSet
+def _conditions(fs, args: argparse.Namespace, config) -> dict:  # noqa: ANN001 - FeatureSet, TrainConfig
     """Feature sets of the robustness report's conditions (ml.robustness), cached like any other."""
     from ml.cache import compute_features, default_cache_dir
     from ml.robustness import evaluation_clips, long_features, long_recordings
@@ -84,8 +84,8 @@ def _conditions(fs, args: argparse.Namespace) -> dict:  # noqa: ANN001 - Feature
         if name == "long":
             out[name] = long_features(long_recordings(clips), default_cache_dir())
         else:
-            out[name] = compute_features(evaluation_clips(clips), frontend="whisper", condition=name,
-                                         workers=args.workers, **inputs)  # fmt: skip
+            out[name] = compute_features(evaluation_clips(clips), config.augment, frontend="whisper",
+                                         condition=name, workers=args.workers, **inputs)  # fmt: skip
     return out
 
 
@@ -122,7 +122,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             report = combine_members(members, config)
         else:
             assert fs is not None
-            conditions = (_conditions(fs, args) if proto == "speaker" and args.conditions
+            conditions = (_conditions(fs, args, config) if proto == "speaker" and args.conditions
                           and config.model.frontend == "whisper" else None)  # fmt: skip
             report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0,
                                     conditions=conditions)  # fmt: skip

@@ -113,6 +113,10 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
                   "clip_ids": np.array([clips[i].clip_id for i in done])}  # fmt: skip
     report = _report(oof_arrays, protocol=protocol, labels=label_map.labels, folds=fold_summaries,
                      histories=histories, config=config, seconds=time.time() - t0)
+    # Clips with a label that yielded no speech (refused, as an upload would be): per corpus.
+    labelled = [c.corpus for c, t in zip(clips, targets, strict=True) if t >= 0]
+    answered = [clips[i].corpus for i in usable]
+    report["refused"] = {c: labelled.count(c) - answered.count(c) for c in sorted(set(labelled))}
     if conditions:
         report["robustness"] = robustness_table(conditions, scored, label_map.labels, targets_of=
                                                 lambda cl: targets_for(cl, label_map))  # fmt: skip
@@ -303,8 +307,10 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
 
 def robustness_rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Condition -> corpus -> figures, the clean row taken from the CV itself."""
-    rows = {"clean": {c: {"n": m["n"], "refused": 0, "accuracy": m["accuracy"],
-                          "accuracy_with_refusals": m["accuracy"], "uar": m["uar"]}
+    refused = report.get("refused", {})
+    rows = {"clean": {c: {"n": m["n"] + refused.get(c, 0), "refused": refused.get(c, 0),
+                          "accuracy": m["accuracy"], "uar": m["uar"],
+                          "accuracy_with_refusals": m["accuracy"] * m["n"] / (m["n"] + refused.get(c, 0))}
                       for c, m in report["per_corpus"].items()}}  # fmt: skip
     return {**rows, **report.get("robustness", {})}
 

@@ -71,7 +71,9 @@ def long_features(recordings: list[LongRecording], cache_dir: Path, *, progress:
     from ml.cache import CACHE_VERSION, FeatureSet, embed_speech, frontend_contract
     from ml.errors import AudioError
 
-    h = hashlib.sha256(json.dumps([CACHE_VERSION, frontend_contract("whisper"),
+    from ml.segments import MAX_WINDOW_S, MIN_WINDOW_S
+
+    h = hashlib.sha256(json.dumps([CACHE_VERSION, frontend_contract("whisper"), MAX_WINDOW_S, MIN_WINDOW_S,
                                    [[c.clip_id for c in r.clips] for r in recordings]]).encode())  # fmt: skip
     path = cache_dir / f"long-{h.hexdigest()[:16]}.npz"
     firsts = [r.first for r in recordings]

@@ -160,14 +160,30 @@ def quantise_16bit(y: np.ndarray) -> np.ndarray:
 
 
 class BabbleBank:
-    """Trimmed clips of every speaker, for mixing other people's voices behind a speaker."""
+    """Trimmed clips of every speaker, for mixing other people's voices behind a speaker. Loaded
+    on first use: a run whose features are all cached never decodes them."""
 
     def __init__(self, clips: list[Clip], *, per_speaker: int = 24, seed: int = 0) -> None:
+        self._clips, self._per_speaker, self._seed = clips, per_speaker, seed
+        self._voices: dict[str, list[np.ndarray]] | None = None
+
+    @property
+    def voices(self) -> dict[str, list[np.ndarray]]:
+        if self._voices is None:
+            self._voices = self._load(self._clips, self._per_speaker, self._seed)
+        return self._voices
+
+    @voices.setter
+    def voices(self, value: dict[str, list[np.ndarray]]) -> None:
+        self._voices = value
+
+    @staticmethod
+    def _load(clips: list[Clip], per_speaker: int, seed: int) -> dict[str, list[np.ndarray]]:
         rng = np.random.default_rng(seed)
         by_speaker: dict[str, list[Clip]] = {}
         for c in clips:
             by_speaker.setdefault(c.speaker, []).append(c)
-        self.voices: dict[str, list[np.ndarray]] = {}
+        voices: dict[str, list[np.ndarray]] = {}
         for spk, cs in sorted(by_speaker.items()):
             pick = rng.choice(len(cs), size=min(per_speaker, len(cs)), replace=False)
             loaded = []
@@ -176,7 +192,8 @@ class BabbleBank:
                     loaded.append(load_speech(cs[int(i)].path).waveform.astype(np.float16))
                 except AudioError:
                     continue
-            self.voices[spk] = loaded
+            voices[spk] = loaded
+        return voices
 
     def babble(self, n_samples: int, allowed: list[str], rng: np.random.Generator,
                voices: int = BABBLE_VOICES) -> np.ndarray:

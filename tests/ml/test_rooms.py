@@ -33,7 +33,7 @@ def _clips(n_speakers: int = 10) -> list[Clip]:
 
 def _bank(speakers: list[str]) -> BabbleBank:
     """A bank whose every "voice" is one pure tone: a speaker's frequency marks its presence."""
-    bank = BabbleBank.__new__(BabbleBank)
+    bank = BabbleBank([])
     bank.voices = {s: [_tone(200.0 + 50 * i).astype(np.float16)] for i, s in enumerate(speakers)}
     return bank
 
