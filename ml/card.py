@@ -282,7 +282,7 @@ def render_markdown(card: dict) -> str:
                              f"{_pct(m['accuracy_with_refusals'])} ({_pct(m['uar'])})")
             rav = pc.get("ravdess")
             delta = ("" if rav is None or "ravdess" not in clean else
-                     f"{100 * (rav['accuracy_with_refusals'] - clean['ravdess']['accuracy']):+.1f}")
+                     f"{100 * (rav['accuracy_with_refusals'] - clean['ravdess']['accuracy_with_refusals']):+.1f}")
             refused = sum(m["refused"] for m in pc.values())
             total = sum(m["n"] for m in pc.values())
             lines.append(f"| {name}: {row['description']} | {cells[0]} | {delta} | {cells[1]} | "

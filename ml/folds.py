@@ -35,10 +35,11 @@ def same_fold_voices(fold_of: dict[str, int], speaker: str) -> list[str]:
     """Training babble: other speakers of ``speaker``'s own fold, which is a training fold
     whenever ``speaker``'s clips are trained on -- never the held-out fold's voices."""
     k = fold_of.get(speaker)
-    return [s for s, f in fold_of.items() if f == k and s != speaker]
+    return sorted(s for s, f in fold_of.items() if f == k and s != speaker)
 
 
 def other_fold_voices(fold_of: dict[str, int], speaker: str) -> list[str]:
     """Evaluation babble: speakers of every other fold (never the tested fold's own)."""
     k = fold_of.get(speaker)
-    return [s for s, f in fold_of.items() if f != k]
+    # Sorted: the babble drawn for a seed must not depend on the process's string hashing.
+    return sorted(s for s, f in fold_of.items() if f != k)

@@ -254,7 +254,11 @@ CELERY_BEAT_SCHEDULE = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": CHANNEL_LAYER_REDIS_URL, **REDIS_TIMEOUTS}]},
+        # Connect timeout only: a read timeout on the layer's connections left a refused
+        # handshake's task uncancellable and hung the event loop on shutdown (see
+        # tests/integration/test_redis_timeouts.py); its blocking pops return every few seconds.
+        "CONFIG": {"hosts": [{"address": CHANNEL_LAYER_REDIS_URL,
+                              "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S}]},
     }
 }
 # The cache must work in management commands run while the embedded server is down (migrate,

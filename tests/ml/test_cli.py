@@ -46,8 +46,13 @@ def test_info_prints_the_model_card() -> None:
     card = json.loads(proc.stdout)
     assert card["labels"] == list(LABELS) and card["version"]
     assert "speaker-independent" in card["evaluation_speaker_independent"]["protocol"]
-    # The card says how the shipped weights were trained: the Whisper head on unaugmented clips,
-    # and under whose licence the pretrained encoder is shipped.
-    assert card["training"]["augmentation"] == "no augmented copies"
-    assert card["training"]["config"]["use_augmented"] is False
+    # The card says how the shipped weights were trained: the Whisper head on the clips and their
+    # room/device copies, and under whose licence the pretrained encoder is shipped.
+    assert card["training"]["augmentation"].startswith("2 room/device copies per training clip")
+    assert card["training"]["config"]["use_augmented"] is True
     assert "Whisper tiny.en" in card["architecture"] and "MIT" in card["licence"]
+    # ...and how it fares as rooms and devices deliver held-out speakers' voices.
+    conditions = card["robustness"]["conditions"]
+    assert {"clean", "opus24", "babble10", "babble5", "white10", "reverb", "quiet30", "long"} <= set(conditions)
+    assert all(0 <= m["accuracy_with_refusals"] <= 1 for row in conditions.values()
+               for m in row["per_corpus"].values())
