@@ -21,7 +21,7 @@ def clean_limits():
     import redis
     from django.conf import settings
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(settings.CACHE_REDIS_URL)  # the limits live in the cache's database
     for pattern in ("*allauth:rl:*", "*throttle_auth_token_*"):
         for key in client.scan_iter(pattern):
             client.delete(key)

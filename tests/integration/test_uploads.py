@@ -135,10 +135,13 @@ def test_a_staff_rerun_that_cannot_be_queued_says_so_and_leaves_nothing_queued(s
     email = f"staff-{uuid.uuid4().hex[:8]}@example.com"
     user_create(email=email, password="staff-passphrase-1", is_staff=True, is_superuser=True)
     staff = requests.Session()
-    login = f"{site_without_broker}/admin/login/"
+    # Staff sign in through the site's (rate-limited) sign-in page, as /admin/login/ sends them.
+    login = f"{site_without_broker}/accounts/login/?next=/admin/"
     staff.get(login).raise_for_status()
-    staff.post(login, data={"username": email, "password": "staff-passphrase-1",
-                            "csrfmiddlewaretoken": staff.cookies["csrftoken"]}).raise_for_status()  # fmt: skip
+    signed_in = staff.post(login, data={"login": email, "password": "staff-passphrase-1",
+                                        "csrfmiddlewaretoken": staff.cookies["csrftoken"]})  # fmt: skip
+    signed_in.raise_for_status()
+    assert signed_in.url.rstrip("/").endswith("/admin"), signed_in.url
     changelist = f"{site_without_broker}/admin/emotion/voicesubmission/"
     for status, submission in submissions.items():
         response = staff.post(changelist, data={
