@@ -202,10 +202,11 @@ class EmotionPredictor:
         probs = softmax(per_window.mean(axis=0), self.temperature)
         window_probs = softmax(per_window, self.temperature)
         k = int(probs.argmax())
+        named = self._named(probs)
         return Prediction(
             label=self.labels[k],
-            probabilities=self._named(probs),
-            confidence=float(probs[k]),
+            probabilities=named,
+            confidence=named[self.labels[k]],
             speech_duration_s=round(speech.duration_s, 3),
             timings_ms={
                 "decode": round(decode_ms, 2),
