@@ -134,5 +134,9 @@ def test_the_card_says_which_augmentations_trained_the_model() -> None:
     older = augmentation_text(replace(TrainConfig.acoustic_h(), augment=AugmentConfig(channel_db=0.0)))
     assert "colouring" not in older
     assert "no augmented copies" in augmentation_text(replace(TrainConfig.acoustic_h(), use_augmented=False))
-    # The shipped Whisper head trains on unaugmented clips, and its card must not claim otherwise.
-    assert augmentation_text(TrainConfig()) == "no augmented copies"
+    # The shipped Whisper head trains on room/device copies (and says which); without them, the
+    # card must not claim any.
+    shipped = augmentation_text(TrainConfig())
+    assert shipped.startswith("2 room/device copies") and "reverberation" in shipped
+    assert "same training fold" in shipped and "Opus" in shipped
+    assert augmentation_text(replace(TrainConfig(), use_augmented=False)) == "no augmented copies"
