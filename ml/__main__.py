@@ -50,24 +50,14 @@ def _features(args: argparse.Namespace, config):  # noqa: ANN001, ANN202
 
 
 def _room_inputs(clips, room=None) -> dict:  # noqa: ANN001 - list[Clip], RoomAugment | None
-    """Room copies' (or conditions') inputs: the fold assignment and other voices for babble."""
+    """What room copies need: the fold assignment and other speakers' voices for babble (the
+    BabbleBank loads on first use, so a run whose features are cached never decodes them)."""
     from ml.folds import speaker_fold_map
+    from ml.rooms import BabbleBank
 
     if room is not None and room.variants == 0:
         return {}
-    return {"room": room, "fold_of": speaker_fold_map(clips), "babble": _babble_bank(clips)}
-
-
-_BANKS: dict[int, object] = {}
-
-
-def _babble_bank(clips):  # noqa: ANN001, ANN202
-    from ml.rooms import BabbleBank
-
-    key = hash(tuple(str(c.path) for c in clips))
-    if key not in _BANKS:
-        _BANKS[key] = BabbleBank(clips)
-    return _BANKS[key]
+    return {"room": room, "fold_of": speaker_fold_map(clips), "babble": BabbleBank(clips)}
 
 
 def _conditions(fs, args: argparse.Namespace, config) -> dict:  # noqa: ANN001 - FeatureSet, TrainConfig
@@ -77,8 +67,7 @@ def _conditions(fs, args: argparse.Namespace, config) -> dict:  # noqa: ANN001 -
 
     names = [c for c in args.conditions.split(",") if c and c != "clean"]
     clips = fs.clips
-    inputs = _room_inputs(clips)
-    inputs.pop("room")
+    inputs = {k: v for k, v in _room_inputs(clips).items() if k != "room"}
     out = {}
     for name in names:
         if name == "long":

@@ -151,7 +151,7 @@ def _extract(clips: list[Clip], args: tuple, progress: bool,
     if frontend == "whisper":
         from ml.train import configure_threads
 
-        configure_threads(1 if multiprocessing_child() else None)
+        configure_threads(1 if _in_worker_process() else None)
     chunks: list[np.ndarray] = []
     clip_index: list[int] = []
     variant: list[int] = []
@@ -174,7 +174,7 @@ def _extract(clips: list[Clip], args: tuple, progress: bool,
     return chunks, clip_index, variant, skipped
 
 
-def multiprocessing_child() -> bool:
+def _in_worker_process() -> bool:
     import multiprocessing as mp
 
     return mp.parent_process() is not None

@@ -129,18 +129,23 @@ def celery_worker(stack_env, log_dir):
     worker.stop()
 
 
-@pytest.fixture(scope="session")
-def web_server(stack_env, log_dir) -> str:
+def serve_daphne(name: str, env: dict[str, str], log_dir: Path):  # noqa: ANN201 - a generator
+    """A Daphne process serving the site on a free port; yields its base URL, then stops it."""
     port = free_port()
     daphne = ManagedProcess(
-        "daphne",
+        name,
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "moodify_site.asgi:application"],
-        stack_env,
+        env,
         log_dir,
     )
     daphne.start(port=port, timeout=60)
     yield f"http://127.0.0.1:{port}"
     daphne.stop()
+
+
+@pytest.fixture(scope="session")
+def web_server(stack_env, log_dir) -> str:
+    yield from serve_daphne("daphne", stack_env, log_dir)
 
 
 class Person:

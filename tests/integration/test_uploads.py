@@ -3,13 +3,12 @@ Content-Length, and a broker that cannot be reached when the analysis is queued.
 from __future__ import annotations
 
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ManagedProcess, Person, free_port
+from tests.integration.conftest import Person, free_port, serve_daphne
 
 pytestmark = [pytest.mark.integration]
 BOUNDARY = "moodify-test-boundary"
@@ -23,22 +22,13 @@ def upload_tmp(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def site_without_broker(stack_env, log_dir, upload_tmp) -> str:
     """Daphne whose Celery broker is down (nothing listens there); everything else is up."""
-    port = free_port()
     env = {
         **stack_env,
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0",
         "FILE_UPLOAD_TEMP_DIR": str(upload_tmp),
         "TMPDIR": str(upload_tmp),
     }
-    daphne = ManagedProcess(
-        "daphne-no-broker",
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "moodify_site.asgi:application"],
-        env,
-        log_dir,
-    )
-    daphne.start(port=port, timeout=60)
-    yield f"http://127.0.0.1:{port}"
-    daphne.stop()
+    yield from serve_daphne("daphne-no-broker", env, log_dir)
 
 
 def person_on(base_url: str) -> tuple[Person, Path]:
