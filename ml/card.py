@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -348,12 +349,21 @@ def render_markdown(card: dict) -> str:
               + f", {tr['config']['epochs']} epochs "
               f"(fixed budget, cosine schedule; no early stopping on test speakers). Time on this "
               f"machine (2 CPU cores): features {secs['features']:.0f} s "
-              + (f"(from the cache; extracting them from scratch took "
-                 f"{secs.get('features_cold', float('nan')):.0f} s)" if secs["features"] < 60
-                 else "(extracted from scratch)")
+              + _features_time(secs)
               + f", fit {secs['fit']:.0f} s, total {secs['total']:.0f} s.", "",
               *([f"Augmentation (training folds only): {tr['augmentation']}.", ""]
                 if tr.get("augmentation") else []),
               "Retrain: see `ml/README.md`.", ""]  # fmt: skip
     lines += ["## Limitations", ""] + [f"- {x}" for x in card["limitations"]] + [""]
     return "\n".join(lines)
+
+
+def _features_time(secs: dict) -> str:
+    if secs["features"] >= 60:
+        return "(extracted from scratch)"
+    cold = float(secs.get("features_cold", float("nan")))
+    if math.isnan(cold):
+        # A cache cut from a larger extraction (e.g. the first copies of a 3-copy run) has no
+        # time of its own; the README reports the measured extraction.
+        return "(from a cache taken from a larger extraction, not timed on its own; see the README)"
+    return f"(from the cache; extracting them from scratch took {cold:.0f} s)"
