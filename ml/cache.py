@@ -24,8 +24,8 @@ from ml.model import FRONTENDS
 from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade
 
 # 2: speech found by voice activity (ml.vad) and cut into windows (ml.segments); room/device
-# copies and conditions. 3: voice activity over a fixed noise floor (ml.vad.DITHER_DB).
-CACHE_VERSION = 3
+# copies and conditions.
+CACHE_VERSION = 2
 
 
 @dataclass

@@ -37,11 +37,11 @@ class RoomAugment:
     with its probability; any probability 0 switches that part off."""
 
     variants: int = 0
-    p_reverb: float = 0.6
+    p_reverb: float = 0.5
     rt60_s: tuple[float, float] = (0.2, 1.0)
-    p_babble: float = 0.5
-    babble_snr_db: tuple[float, float] = (0.0, 15.0)
-    p_noise: float = 0.3
+    p_babble: float = 0.35
+    babble_snr_db: tuple[float, float] = (0.0, 20.0)
+    p_noise: float = 0.35
     noise_snr_db: tuple[float, float] = (0.0, 25.0)
     p_band: float = 0.25
     p_codec: float = 0.3

