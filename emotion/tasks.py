@@ -26,13 +26,13 @@ def _warm_predictor() -> None:
 
     from ml import get_predictor
 
+    from operations.workers import record_model_loaded
+
     started = time.perf_counter()
     predictor = get_predictor()
-    logger.info(
-        "emotion model %s ready in %.1f s",
-        getattr(predictor, "version", "?"),
-        time.perf_counter() - started,
-    )
+    load_s = time.perf_counter() - started
+    record_model_loaded(version=predictor.version, load_s=load_s)
+    logger.info("emotion model %s ready in %.1f s", predictor.version, load_s)
 
 
 @worker_process_init.connect

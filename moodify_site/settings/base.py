@@ -1,4 +1,5 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
+import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,11 +36,15 @@ INSTALLED_APPS = [
     "accounts",
     "emotion",
     "recommendations",
+    "operations",
     # The project package itself holds the site-wide management commands (bootstrap, run).
     "moodify_site",
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics first: internal callers, no Host check or HTTPS redirect.
+    "operations.middleware.OperationsEndpointsMiddleware",
+    "operations.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,6 +84,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # health checks drop a connection the server closed instead of failing the next query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that drops packets must not hang a request (or a readiness probe) for
+    # libpq's default of forever: the request fails and the API answers 503 with a sentence.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT_S", default=5))
 WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default has the web process and the Celery worker writing to one file. WAL lets
@@ -320,13 +330,43 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Moodify <no-reply@moodify.local>")
 
+# Every record carries the request id and submission id it belongs to; passwords, tokens and
+# audio bytes are scrubbed before any handler sees them. Production formats records as JSON lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "operations.logs.RequestContextFilter"},
+        "redact": {"()": "operations.logs.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(submission_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s %(request_id)s %(submission_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": env("LOG_FORMAT", default="plain"),
+                    "filters": ["context", "redact"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Operations (issue 17): health, metrics ---------------------------------------------------
+# `GET /metrics` (Prometheus) answers only `Authorization: Bearer <MOODIFY_METRICS_TOKEN>`; with
+# no token configured it is off (404).
+MOODIFY_METRICS_TOKEN = env("MOODIFY_METRICS_TOKEN", default="")
+# Every process (web, workers, their pool processes) writes its metrics to files in this
+# directory, and `GET /metrics` adds them up: it must be set before prometheus_client is imported,
+# so it is set here, and it must be shared by the processes of one machine and emptied when they
+# all start (docker/compose.yaml: a tmpfs; `run_moodify` empties it).
+PROMETHEUS_MULTIPROC_DIR = Path(env("PROMETHEUS_MULTIPROC_DIR", default=str(BASE_DIR / "var" / "metrics")))
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
+# How long `GET /readyz` waits for a Celery worker to answer a ping (the first answer ends it).
+READINESS_WORKER_TIMEOUT_S = env.float("READINESS_WORKER_TIMEOUT_S", default=1.0)
 
 # --- Credentials and browser security (issue 15) ---
 # `bootstrap_moodify` creates the published demo admin (admin@moodify.local / moodify-demo)

@@ -1,10 +1,14 @@
 """Test settings: real PostgreSQL and Redis, by default those `scripts/services.sh start` runs."""
 import os
+import tempfile
 from pathlib import Path
 
 # Before base reads them: `make test` exports the same values; a bare `pytest` finds them too.
 os.environ.setdefault("DATABASE_URL", "postgres://moodify:moodify@127.0.0.1:55432/moodify")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:56379/0")
+# Each test process counts its own metrics unless it is handed a directory (the integration
+# tests' Daphne and worker share one, as on a real machine).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="moodify-metrics-"))
 
 from .base import *  # noqa: E402,F403
 from .base import BASE_DIR, REST_FRAMEWORK, STORAGES  # noqa: E402
