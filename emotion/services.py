@@ -311,8 +311,8 @@ def _mark_failed(submission: VoiceSubmission, *, code: str, detail: str) -> None
     if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
         fields += _forget_recording(submission)
     submission.save(update_fields=fields)
-    transaction.on_commit(lambda: publish_submission_state(submission.id))
     transaction.on_commit(lambda: SUBMISSIONS_FAILED.labels(reason=submission.failure_code).inc())
+    transaction.on_commit(lambda: publish_submission_state(submission.id))
     logger.info("submission failed: %s", submission.failure_code, extra={"submission_id": str(submission.id)})
 
 

@@ -92,6 +92,8 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     transaction.on_commit(lambda: realtime.publish_new_set(
         rec_set=rec_set, items=items, candidates=[r.candidate for r in ranked]))
     RECOMMENDATION_BUILD.observe(time.perf_counter() - started)
+    logger.info("recommendation set built: %d tracks for %s (%s)%s", len(items), target.emotion, strategy,
+                ", Spotify unavailable" if found.notice else "", extra={"submission_id": str(submission.pk)})
     return rec_set
 
 

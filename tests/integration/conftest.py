@@ -79,8 +79,11 @@ class ManagedProcess:
         return self.log_path.read_text(errors="replace")[-n:]
 
 
+METRICS_TOKEN = "operator-metrics-token-for-tests"
+
+
 @pytest.fixture(scope="session")
-def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
+def stack_env(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, str]:
     """Environment for child processes: the same settings, pointed at pytest-django's test database."""
     from django.db import connection
 
@@ -104,6 +107,10 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         "CELERY_RESTORE_INTERVAL_S": "1",
         "EMOTION_MAX_ATTEMPTS": "2",
         "PYTHONUNBUFFERED": "1",
+        # As in production: JSON log lines, and one metrics directory for the machine's processes.
+        "LOG_FORMAT": "json",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("metrics")),
+        "MOODIFY_METRICS_TOKEN": METRICS_TOKEN,
     }
 
 
