@@ -59,8 +59,9 @@ class AnalysisRequest(Request):
             services.submission_fail(submission_id=self.args[0], code="analysis_timeout", detail=TIMEOUT_DETAIL)
 
 
-# Every try is an attempt (emotion.services caps them); a transient error gives up on the last one.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=settings.EMOTION_MAX_ATTEMPTS - 1,
+# Every try that reaches the analyser is an attempt (emotion.services caps them); a database or
+# Redis outage is waited out with EMOTION_TRANSIENT_RETRIES tries, then fails with a sentence.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=settings.EMOTION_TRANSIENT_RETRIES,
              Request=AnalysisRequest)
 def analyze_submission(self, submission_id: str) -> str:
     """Detect the emotion in a submission's recording and store it. Safe to run twice."""

@@ -157,7 +157,7 @@ EMOTION_RETENTION_DAYS = 30
 # sentence, and its recording handled per its owner's retention (Celery beat checks every
 # EMOTION_REAPER_INTERVAL_S). Far above an analysis with all its retries (~1 min).
 EMOTION_STUCK_AFTER_S = env.int("EMOTION_STUCK_AFTER_S", default=15 * 60)
-EMOTION_REAPER_INTERVAL_S = 300
+EMOTION_REAPER_INTERVAL_S = env.int("EMOTION_REAPER_INTERVAL_S", default=300)
 
 # Request bodies are refused as they stream, never spooled whole first:
 # moodify_site.uploads.RequestBodyLimitMiddleware stops reading an ASGI body once it passes
@@ -227,6 +227,11 @@ EMOTION_ANALYSIS_TIME_LIMIT_S = env.int("EMOTION_ANALYSIS_TIME_LIMIT_S", default
 # How many times a recording is handed to the analyser (a worker crash or a transient error
 # hands it over again) before its submission fails with a sentence instead of looping forever.
 EMOTION_MAX_ATTEMPTS = env.int("EMOTION_MAX_ATTEMPTS", default=3)
+# While the database or Redis cannot be reached (a restart, a failover) an analysis waits and tries
+# again, 1, 2, 4, 8, 16 s apart: about half a minute before its submission fails with a sentence.
+# A try that fails before the submission is marked `processing` does not count against
+# EMOTION_MAX_ATTEMPTS (that cap is for recordings that crash the analyser).
+EMOTION_TRANSIENT_RETRIES = env.int("EMOTION_TRANSIENT_RETRIES", default=5)
 CELERY_TASK_ANNOTATIONS = {
     name: {"soft_time_limit": EMOTION_ANALYSIS_SOFT_TIME_LIMIT_S, "time_limit": EMOTION_ANALYSIS_TIME_LIMIT_S}
     for name in ("emotion.tasks.analyze_submission", "emotion.tasks.reanalyze_submission")

@@ -136,15 +136,20 @@ def celery_worker(stack_env, log_dir):
     worker.stop()
 
 
-def serve_daphne(name: str, env: dict[str, str], log_dir: Path):  # noqa: ANN201 - a generator
-    """A Daphne process serving the site on a free port; yields its base URL, then stops it."""
-    port = free_port()
-    daphne = ManagedProcess(
+def daphne_process(name: str, env: dict[str, str], log_dir: Path, port: int) -> ManagedProcess:
+    """A Daphne process (not started) serving the site on ``port``, as production runs it."""
+    return ManagedProcess(
         name,
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "moodify_site.asgi:application"],
         env,
         log_dir,
     )
+
+
+def serve_daphne(name: str, env: dict[str, str], log_dir: Path):  # noqa: ANN201 - a generator
+    """A Daphne process serving the site on a free port; yields its base URL, then stops it."""
+    port = free_port()
+    daphne = daphne_process(name, env, log_dir, port)
     daphne.start(port=port, timeout=60)
     yield f"http://127.0.0.1:{port}"
     daphne.stop()
