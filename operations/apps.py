@@ -6,7 +6,8 @@ class OperationsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from operations import scrape, task_context  # noqa: F401 -- task_context connects Celery signals
+        # task_context and worker_metrics connect Celery signal receivers.
+        from operations import scrape, task_context, worker_metrics  # noqa: F401
         from operations.monitoring import broker_gauges
 
         scrape.register("broker", broker_gauges)

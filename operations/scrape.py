@@ -3,6 +3,7 @@ read when Prometheus scrapes (queue, backlog, breaker), since Redis and the data
 truth, not any one process."""
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable, Iterable
 
@@ -47,3 +48,9 @@ def exposition() -> bytes:
     multiprocess.MultiProcessCollector(registry)
     registry.register(_ScrapeTimeGauges())
     return generate_latest(registry)
+
+
+def authorized(authorization: str, token: str) -> bool:
+    """Whether an Authorization header carries the operators' bearer token (compared in constant time)."""
+    scheme, _, presented = authorization.partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())

@@ -2,8 +2,6 @@
 operations.middleware.OperationsEndpointsMiddleware, ahead of host and HTTPS checks)."""
 from __future__ import annotations
 
-import hmac
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -37,8 +35,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     token = settings.MOODIFY_METRICS_TOKEN
     if not token:
         return _error(404, "not_found", "Metrics are switched off: set MOODIFY_METRICS_TOKEN to switch them on.")
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
+    if not scrape.authorized(request.headers.get("Authorization", ""), token):
         response = _error(401, "not_authenticated", "Metrics are for operators: send Authorization: Bearer <token>.")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response

@@ -372,6 +372,14 @@ PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
 # How long `GET /readyz` waits for a Celery worker to answer a ping (the first answer ends it).
 READINESS_WORKER_TIMEOUT_S = env.float("READINESS_WORKER_TIMEOUT_S", default=1.0)
+# A worker on another machine than the web process serves its own /metrics on this port (off when
+# 0; needs MOODIFY_METRICS_TOKEN). Keep it on the private network, like the web's.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_HOST = env("WORKER_METRICS_HOST", default="0.0.0.0")
+# Celery beat ticks at least this often, touching BEAT_HEARTBEAT_FILE (`manage.py beat_alive`
+# checks it: the beat container's healthcheck).
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+BEAT_HEARTBEAT_FILE = env("BEAT_HEARTBEAT_FILE", default="/tmp/moodify-beat-heartbeat")
 
 # --- Credentials and browser security (issue 15) ---
 # `bootstrap_moodify` creates the published demo admin (admin@moodify.local / moodify-demo)

@@ -5,6 +5,7 @@ disturbs no other test."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -18,6 +19,7 @@ import redis
 import requests
 
 from tests.integration.conftest import (
+    METRICS_TOKEN,
     WORKER_CMD,
     WORKER_READY,
     ManagedProcess,
@@ -42,6 +44,7 @@ class PrivateStack:
     postgres: PrivatePostgres
     worker: ManagedProcess
     recordings: Path
+    worker_metrics_url: str
 
     def person(self) -> Person:
         return Person(self.url, f"fault-{time.monotonic_ns()}-{os.getpid()}@example.com").sign_up()
@@ -61,15 +64,18 @@ def private_stack(stack_env, log_dir, tmp_path_factory) -> Iterator[PrivateStack
     try:
         private_redis.start()
         postgres.create_from(stack_env["DATABASE_URL"])
+        worker_metrics_port = free_port()
         env = {**stack_env, "REDIS_URL": private_redis.url, "DATABASE_URL": postgres.url,
-               "PRIVATE_MEDIA_ROOT": str(folder / "private"), "PROMETHEUS_MULTIPROC_DIR": str(folder)}  # fmt: skip
+               "PRIVATE_MEDIA_ROOT": str(folder / "private"), "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+               "WORKER_METRICS_PORT": str(worker_metrics_port)}  # fmt: skip
         worker = ManagedProcess("celery-worker-faults", WORKER_CMD, env, log_dir)
         port = free_port()
         web = daphne_process("daphne-faults", env, log_dir, port)
         processes += [worker, web]
         worker.start(WORKER_READY)
         web.start(port=port, timeout=60)
-        yield PrivateStack(f"http://127.0.0.1:{port}", private_redis, postgres, worker, folder / "private")
+        yield PrivateStack(f"http://127.0.0.1:{port}", private_redis, postgres, worker, folder / "private",
+                           f"http://127.0.0.1:{worker_metrics_port}/metrics")
     finally:
         for process in processes:
             process.stop()
@@ -161,3 +167,15 @@ def test_a_worker_killed_during_a_burst_loses_nothing(private_stack, speech_clip
     private_stack.worker.start(WORKER_READY)
     states = finished_states(private_stack, dict.fromkeys(ids, ada))
     assert [s["status"] for s in states] == ["done"] * len(ids)
+
+
+def test_a_worker_host_serves_its_own_metrics_to_operators(private_stack):
+    """A worker on another machine is scraped on its own (WORKER_METRICS_PORT): it reports what its
+    pool processes did, here the analyses of the tests above, and only with the token."""
+    assert requests.get(private_stack.worker_metrics_url, timeout=10).status_code == 401
+    response = requests.get(private_stack.worker_metrics_url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+                            timeout=10)
+    assert response.status_code == 200
+    done = re.search(r"^moodify_submissions_done_total (\S+)$", response.text, re.MULTILINE)
+    assert done and float(done[1]) >= 1
+    assert "moodify_worker_model_load_seconds_count" in response.text
