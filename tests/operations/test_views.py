@@ -2,8 +2,13 @@
 tests/integration/test_operations.py)."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.test import Client
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -39,3 +44,28 @@ def test_metrics_with_the_token_are_prometheus_text(client, settings):
 def test_liveness_answers_without_touching_any_service_or_the_host_check(client):
     response = client.get("/healthz", HTTP_HOST="internal-address:8000")
     assert response.status_code == 200 and response.json() == {"status": "alive"}
+
+
+def _documented_metrics() -> set[str]:
+    table = (ROOT / "docs" / "operations.md").read_text()
+    names = set()
+    for cell in re.findall(r"^\| (`moodify_[^|]+)\|", table, re.MULTILINE):
+        names |= set(re.findall(r"`(moodify_\w+)`", cell))
+    return names
+
+
+@pytest.mark.django_db
+def test_every_metric_is_documented_and_the_dashboard_plots_only_documented_ones():
+    from prometheus_client.metrics import MetricWrapperBase
+
+    from operations import metrics, scrape
+
+    defined = {m._name + ("_total" if m._type == "counter" else "")
+               for m in vars(metrics).values() if isinstance(m, MetricWrapperBase)}
+    defined |= {family.name for source in scrape._sources.values() for family in source()}
+    defined.add("moodify_scrape_source_failed")
+    assert _documented_metrics() == defined
+    dashboard = (ROOT / "docker" / "grafana-dashboard.json").read_text()
+    plotted = {re.sub(r"_(bucket|sum|count)$", "", name) for name in re.findall(r"moodify_\w+", dashboard)}
+    plotted.discard("moodify_ops")  # the dashboard's uid
+    assert plotted <= defined, plotted - defined
