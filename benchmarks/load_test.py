@@ -125,6 +125,12 @@ def locust_rows(prefix: Path) -> dict[str, dict[str, str]]:
         return {row["Name"]: row for row in csv.DictReader(handle)}
 
 
+def locust_exceptions(prefix: Path) -> int:
+    """Exceptions a user's task raised outside any request (they are errors too)."""
+    with open(f"{prefix}_exceptions.csv") as handle:
+        return sum(int(row["Count"]) for row in csv.DictReader(handle))
+
+
 def submission_counts(database_url: str) -> dict[str, int]:
     out = subprocess.run(["psql", database_url, "-Atc", UNFINISHED_SQL], capture_output=True, text=True, check=True)
     return {status: int(count) for status, count in (line.split("|") for line in out.stdout.split())}
@@ -188,6 +194,7 @@ def main() -> None:
         sampler.stop.set()
         summary = summarise(locust_rows(tmp / "locust"), submission_counts(database_url), sampler, wall_s,
                             load_before, args)  # fmt: skip
+        summary["errors"] += locust_exceptions(tmp / "locust")
     finally:
         web.stop()
         worker.stop()
@@ -199,6 +206,7 @@ def main() -> None:
 
 def summarise(rows, counts, sampler: CpuSampler, wall_s: float, load_before: float, args) -> dict:
     total, flow, upload = rows["Aggregated"], rows.get("upload -> result", {}), rows.get("upload", {})
+    http = [row for name, row in rows.items() if name != "Aggregated" and row["Type"] != "FLOW"]
     cpu = {name: round(sum(values) / len(values), 1) if values else None
            for name, values in sampler.samples.items() if name not in ("queue_depth", "oldest_age_s")}
     accepted = int(upload.get("Request Count", 0)) - int(upload.get("Failure Count", 0))
@@ -206,8 +214,11 @@ def summarise(rows, counts, sampler: CpuSampler, wall_s: float, load_before: flo
     return {
         "users": args.users, "seconds": args.seconds, "worker_processes": args.concurrency,
         "wall_s_incl_stop": round(wall_s, 1),
-        "requests": int(total["Request Count"]), "requests_per_s": round(float(total["Requests/s"]), 2),
+        # HTTP requests only (FLOW rows are timings of whole steps, not requests).
+        "requests": sum(int(r["Request Count"]) for r in http),
+        "requests_per_s": round(sum(float(r["Requests/s"]) for r in http), 2),
         "errors": int(total["Failure Count"]),
+        "websocket_connects_failed": int(rows.get("websocket connect", {}).get("Request Count", 0)),
         "results": int(flow.get("Request Count", 0)),
         "results_per_s": round(float(flow.get("Requests/s", 0)), 2),
         "upload_to_result_p50_ms": float(flow.get("50%", 0)), "upload_to_result_p95_ms": float(flow.get("95%", 0)),

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from locust import HttpUser, between, task
-from websocket import WebSocketTimeoutException, create_connection
+from websocket import WebSocketException, WebSocketTimeoutException, create_connection
 
 CLIP = Path(os.environ["MOODIFY_LOAD_CLIP"]).read_bytes()
 PASSWORD = os.environ["MOODIFY_LOAD_PASSWORD"]
@@ -49,14 +49,21 @@ class Listener(HttpUser):
                 response.failure(f"{response.status_code}: {response.text[:200]}")
                 return
         submission = response.json()
-        socket = create_connection(
-            self.host.replace("http", "ws", 1) + submission["websocket_url"],
-            header=[f"Authorization: Token {self.token}", f"X-Forwarded-For: {self.client.headers['X-Forwarded-For']}"],
-            origin=self.host, timeout=RESULT_TIMEOUT_S)
         try:
-            state, recommendations = self._listen(socket, started)
-        finally:
-            socket.close()
+            socket = create_connection(
+                self.host.replace("http", "ws", 1) + submission["websocket_url"],
+                header=[f"Authorization: Token {self.token}",
+                        f"X-Forwarded-For: {self.client.headers['X-Forwarded-For']}"],
+                origin=self.host, timeout=RESULT_TIMEOUT_S)  # fmt: skip
+        except (WebSocketException, OSError) as exc:
+            # Counted as an error; then, as the page does, the result is fetched by polling.
+            self._event("websocket connect", started, exc)
+            state, recommendations = self._poll(submission["url"], started), None
+        else:
+            try:
+                state, recommendations = self._listen(socket, started)
+            finally:
+                socket.close()
         if state != "done":
             return
         items = (recommendations or self._fetch_recommendations(submission["id"]) or {}).get("items") or []
@@ -87,6 +94,15 @@ class Listener(HttpUser):
                     return state, message["recommendations"]
         except (WebSocketTimeoutException, ConnectionError, OSError):
             return state, None
+
+    def _poll(self, url: str, started: float) -> str:
+        deadline, state = time.monotonic() + RESULT_TIMEOUT_S, ""
+        while time.monotonic() < deadline and state not in ("done", "failed"):
+            time.sleep(1.5)
+            response = self.client.get(url, name="poll")
+            state = response.json().get("status", "") if response.status_code == 200 else ""
+        self._event("upload -> result", started, None if state == "done" else Exception(state or "no result"))
+        return state
 
     def _fetch_recommendations(self, submission_id: str) -> dict | None:
         response = self.client.get(f"/api/v1/submissions/{submission_id}/recommendations/", name="recommendations")
