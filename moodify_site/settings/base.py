@@ -348,8 +348,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(submission_id)s]: %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s %(request_id)s %(submission_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+            "fmt": "%(levelname)s %(name)s %(process)d %(message)s %(request_id)s %(submission_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
+            "timestamp": "time",  # ISO 8601, UTC
         },
     },
     "handlers": {
