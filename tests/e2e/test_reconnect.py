@@ -25,6 +25,8 @@ def restartable_site(site, stack_env, log_dir):  # noqa: F811 (fixtures)
 
 
 def test_the_result_page_reconnects_after_a_server_restart_and_shows_the_final_state(browser, restartable_site, shots):
+    from django.db import connections
+
     from accounts.models import User
     from emotion import services
     from emotion.models import VoiceSubmission
@@ -51,8 +53,13 @@ def test_the_result_page_reconnects_after_a_server_restart_and_shows_the_final_s
     # of its own, as the channel layer's sync API cannot run beside Playwright's event loop).
     prediction = Prediction(label="happy", probabilities={"happy": 0.8, "neutral": 0.2}, confidence=0.8,
                             speech_duration_s=3.2, model_version="test")
-    worker = threading.Thread(target=services.submission_store_result,
-                              kwargs={"submission_id": waiting.id, "prediction": prediction})
+    def store_and_push() -> None:
+        try:
+            services.submission_store_result(submission_id=waiting.id, prediction=prediction)
+        finally:
+            connections.close_all()  # this thread's own connection, or the test database cannot be dropped
+
+    worker = threading.Thread(target=store_and_push)
     worker.start()
     worker.join(timeout=30)
     expect(page.locator("#status-text")).to_have_text("Done.")
