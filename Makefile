@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench system-deps venv migrate services clean
+.PHONY: run test lint bench load-test system-deps venv migrate services clean
 
 system-deps:
 	bash scripts/install_system_deps.sh
@@ -38,6 +38,11 @@ lint: venv
 
 bench: system-deps venv
 	env $$(bash scripts/services.sh start) $(PY) benchmarks/run_all.py
+
+# 50 people for 60 s against the production stack (Locust; benchmarks/requirements.txt).
+load-test: system-deps venv
+	$(PY) -m pip install -q -r benchmarks/requirements.txt
+	env $$(bash scripts/services.sh start) $(PY) benchmarks/load_test.py $(LOAD_ARGS)
 
 clean:
 	bash scripts/services.sh stop

@@ -15,3 +15,8 @@ class EmotionConfig(AppConfig):
 
         post_delete.connect(recording_delete_with_submission, sender=VoiceSubmission, dispatch_uid="emotion.recording")
         collect_user_export.connect(user_export_section, dispatch_uid="emotion.export")
+
+        from emotion.monitoring import backlog_gauges
+        from operations import scrape
+
+        scrape.register("submissions", backlog_gauges)

@@ -28,6 +28,9 @@ def publish_submission_event(submission_id: UUID | str, message: dict[str, Any])
         async_to_sync(layer.group_send)(
             submission_group(submission_id), {"type": "submission.event", "message": message}
         )
+        status = (message.get("submission") or {}).get("status")
+        logger.info("pushed %s event%s", message.get("type"), f" ({status})" if status else "",
+                    extra={"submission_id": str(submission_id)})
     except Exception:
         logger.exception("could not publish event for submission %s", submission_id)
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.apps import apps
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 from emotion.models import VoiceSubmission
@@ -64,3 +68,42 @@ def emotion_stats(*, user: User, date_from: date | None = None, date_to: date | 
             }
         )
     return {"timeline": timeline, "distribution": dict(Counter(item["label"] for item in timeline))}
+
+
+UNFINISHED = (VoiceSubmission.Status.QUEUED, VoiceSubmission.Status.PROCESSING)
+
+
+def submissions_stuck(*, now: datetime | None = None) -> QuerySet[VoiceSubmission]:
+    """Everyone's submissions left `queued` or `processing` for longer than EMOTION_STUCK_AFTER_S."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
+    # A submission queued again by staff has started_at set to when that happened.
+    return VoiceSubmission.objects.annotate(moved_at=Coalesce("started_at", "created_at")).filter(
+        status__in=UNFINISHED, moved_at__lt=cutoff
+    )
+
+
+@dataclass(frozen=True)
+class PipelineBacklog:
+    """Everyone's unfinished submissions, as an operator watches them."""
+
+    queued: int
+    processing: int
+    oldest_queued_age_s: float  # 0 when nothing waits
+    stuck: int
+
+
+def pipeline_backlog(*, now: datetime | None = None) -> PipelineBacklog:
+    now = now or timezone.now()
+    Status = VoiceSubmission.Status
+    row = VoiceSubmission.objects.filter(status__in=UNFINISHED).aggregate(
+        queued=Count("id", filter=Q(status=Status.QUEUED)),
+        processing=Count("id", filter=Q(status=Status.PROCESSING)),
+        oldest_queued=Min("created_at", filter=Q(status=Status.QUEUED)),
+    )
+    oldest = row["oldest_queued"]
+    return PipelineBacklog(
+        queued=row["queued"],
+        processing=row["processing"],
+        oldest_queued_age_s=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+        stuck=submissions_stuck(now=now).count(),
+    )

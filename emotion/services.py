@@ -12,16 +12,25 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Profile, User
 from accounts.services import profile_ensure
+from emotion import selectors
 from emotion.audio_probe import AudioHeader, audio_probe
 from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError, UnknownEmotionError
 from emotion.models import EmotionResult, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
 from emotion.signals import emotion_result_stored
+from operations.context import bind_submission
+from operations.metrics import (
+    ANALYSIS_SECONDS,
+    ANALYSIS_STAGES,
+    SUBMISSION_LATENCY,
+    SUBMISSIONS_CREATED,
+    SUBMISSIONS_DONE,
+    SUBMISSIONS_FAILED,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +152,7 @@ def submission_create(
         with transaction.atomic():
             submission.audio.save("recording", ContentFile(data), save=False)
             submission.save()
+            bind_submission(submission.id)
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
     except AnalysisUnavailableError:
         raise
@@ -151,6 +161,9 @@ def submission_create(
         if submission.audio:
             submission.audio.storage.delete(submission.audio.name)
         raise
+    SUBMISSIONS_CREATED.labels(source=source).inc()
+    logger.info("submission accepted: %s, %.1f s, %d bytes", check.content_type, check.duration_s, len(data),
+                extra={"submission_id": str(submission.id)})
     return submission
 
 
@@ -193,6 +206,7 @@ def submission_create_picked(*, user: User, emotion: str) -> VoiceSubmission:
         model_version=PICKER_MODEL_VERSION,
     )
     transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
+    SUBMISSIONS_CREATED.labels(source=VoiceSubmission.Source.PICKER).inc()
     return submission
 
 
@@ -263,7 +277,18 @@ def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> Em
         submission.save(update_fields=fields)
         transaction.on_commit(lambda: publish_submission_state(submission_id))
         transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
+    _count_done(submission, result)
     return result
+
+
+def _count_done(submission: VoiceSubmission, result: EmotionResult) -> None:
+    SUBMISSIONS_DONE.inc()
+    for stage in ANALYSIS_STAGES:
+        if stage in result.timings_ms:
+            ANALYSIS_SECONDS.labels(stage=stage).observe(result.timings_ms[stage] / 1000)
+    SUBMISSION_LATENCY.observe((submission.finished_at - submission.created_at).total_seconds())
+    logger.info("submission done: %s (%.2f), model %s", result.label, result.confidence, result.model_version,
+                extra={"submission_id": str(submission.id)})
 
 
 def submission_fail(*, submission_id: UUID | str, code: str, detail: str) -> VoiceSubmission | None:
@@ -286,7 +311,9 @@ def _mark_failed(submission: VoiceSubmission, *, code: str, detail: str) -> None
     if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
         fields += _forget_recording(submission)
     submission.save(update_fields=fields)
+    transaction.on_commit(lambda: SUBMISSIONS_FAILED.labels(reason=submission.failure_code).inc())
     transaction.on_commit(lambda: publish_submission_state(submission.id))
+    logger.info("submission failed: %s", submission.failure_code, extra={"submission_id": str(submission.id)})
 
 
 def _forget_recording(submission: VoiceSubmission) -> list[str]:
@@ -352,13 +379,8 @@ def submissions_fail_stuck(*, now: datetime | None = None) -> int:
     """Fail submissions left `queued` or `processing` for longer than EMOTION_STUCK_AFTER_S (a lost
     task, a worker that never came back) with a sentence; their recordings follow the retention
     choice like any failure's (run by Celery beat). Returns how many were failed."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
-    # A submission queued again by staff has started_at set to when that happened.
-    stuck = VoiceSubmission.objects.annotate(moved_at=Coalesce("started_at", "created_at")).filter(
-        status__in=[VoiceSubmission.Status.QUEUED, VoiceSubmission.Status.PROCESSING], moved_at__lt=cutoff
-    )
     count = 0
-    for submission_id in stuck.values_list("id", flat=True):
+    for submission_id in selectors.submissions_stuck(now=now).values_list("id", flat=True):
         failed = submission_fail(submission_id=submission_id, code="stuck", detail=STUCK_DETAIL)
         count += failed is not None and failed.failure_code == "stuck"
     return count

@@ -26,13 +26,13 @@ def _warm_predictor() -> None:
 
     from ml import get_predictor
 
+    from operations.workers import record_model_loaded
+
     started = time.perf_counter()
     predictor = get_predictor()
-    logger.info(
-        "emotion model %s ready in %.1f s",
-        getattr(predictor, "version", "?"),
-        time.perf_counter() - started,
-    )
+    load_s = time.perf_counter() - started
+    record_model_loaded(version=predictor.version, load_s=load_s)
+    logger.info("emotion model %s ready in %.1f s", predictor.version, load_s)
 
 
 @worker_process_init.connect
@@ -59,8 +59,9 @@ class AnalysisRequest(Request):
             services.submission_fail(submission_id=self.args[0], code="analysis_timeout", detail=TIMEOUT_DETAIL)
 
 
-# Every try is an attempt (emotion.services caps them); a transient error gives up on the last one.
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=settings.EMOTION_MAX_ATTEMPTS - 1,
+# Every try that reaches the analyser is an attempt (emotion.services caps them); a database or
+# Redis outage is waited out with EMOTION_TRANSIENT_RETRIES tries, then fails with a sentence.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=settings.EMOTION_TRANSIENT_RETRIES,
              Request=AnalysisRequest)
 def analyze_submission(self, submission_id: str) -> str:
     """Detect the emotion in a submission's recording and store it. Safe to run twice."""

@@ -50,3 +50,9 @@ class RecommendationsConfig(AppConfig):
             for signal in (post_save, post_delete):
                 signal.connect(forget_mood_maps, sender=model, dispatch_uid=f"recommendations.forget.{model.__name__}")
         m2m_changed.connect(forget_mood_maps, sender=MoodMap.moods.through, dispatch_uid="recommendations.forget.moods")
+
+        from operations import scrape
+
+        from .spotify import breaker_gauges
+
+        scrape.register("spotify", breaker_gauges)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from catalog.models import Emotion, Strategy
+from operations.metrics import RECOMMENDATION_BUILD
 
 from . import engine, realtime, selectors, spotify
 from .errors import InvalidFeedbackError, NoEmotionResultError, UnknownEmotionError
@@ -62,6 +64,7 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     else:
         target = selectors.target_for(label=correction.corrected, strategy=strategy)
 
+    started = time.perf_counter()
     found = spotify.search(target=target, market=values["market"], allow_explicit=values["explicit"]) \
         if use_spotify else spotify.SpotifyOutcome()
     spotify_ids = {t.pk for t in found.tracks}
@@ -88,6 +91,9 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
         return RecommendationSet.objects.get(result=result, strategy=strategy, correction=None)
     transaction.on_commit(lambda: realtime.publish_new_set(
         rec_set=rec_set, items=items, candidates=[r.candidate for r in ranked]))
+    RECOMMENDATION_BUILD.observe(time.perf_counter() - started)
+    logger.info("recommendation set built: %d tracks for %s (%s)%s", len(items), target.emotion, strategy,
+                ", Spotify unavailable" if found.notice else "", extra={"submission_id": str(submission.pk)})
     return rec_set
 
 

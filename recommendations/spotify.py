@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import requests
@@ -16,6 +17,7 @@ import spotipy
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from prometheus_client.core import Metric
 from spotipy.cache_handler import CacheHandler
 from spotipy.exceptions import SpotifyBaseException
 from spotipy.oauth2 import SpotifyClientCredentials
@@ -23,6 +25,8 @@ from spotipy.oauth2 import SpotifyClientCredentials
 from catalog.csv_format import match_key
 from catalog.models import Genre, Mood, Track, TrackMoodTag
 from catalog.services import refresh_positions
+from operations.metrics import SPOTIFY_CALLS, SPOTIFY_LATENCY
+from operations.scrape import gauge
 
 from .engine import Target
 
@@ -72,6 +76,13 @@ class CircuitBreaker:
 
 
 breaker = CircuitBreaker()
+
+
+def breaker_gauges() -> Iterator[Metric]:
+    """Scrape-time gauges: whether Spotify is configured and whether the breaker has it switched off."""
+    yield gauge("moodify_spotify_configured", "1 when Spotify credentials are set.", float(is_configured()))
+    yield gauge("moodify_spotify_breaker_open",
+                "1 while the circuit breaker has Spotify switched off (local catalog only).", float(breaker.is_open()))
 
 
 @dataclass
@@ -127,6 +138,7 @@ def search(*, target: Target, market: str = "US", allow_explicit: bool = True) -
     if not is_configured():
         return SpotifyOutcome()
     if breaker.is_open():
+        SPOTIFY_CALLS.labels(outcome="skipped_breaker_open").inc()
         return SpotifyOutcome(notice=NOTICE)
     found: list[tuple[str, dict]] = []
     client = None
@@ -134,12 +146,16 @@ def search(*, target: Target, market: str = "US", allow_explicit: bool = True) -
         key = _cache_key(query, market)
         items = cache.get(key)
         if items is None:
+            started = time.perf_counter()
             try:
                 client = client or _client()
                 response = _search_with_fresh_token(client, query=query, market=market)
             except SPOTIFY_ERRORS as exc:
+                SPOTIFY_LATENCY.observe(time.perf_counter() - started)
                 _record_trouble(exc)
                 return _finish(found, target, allow_explicit, NOTICE)
+            SPOTIFY_LATENCY.observe(time.perf_counter() - started)
+            SPOTIFY_CALLS.labels(outcome="ok").inc()
             items = [p for p in map(_parse, ((response or {}).get("tracks") or {}).get("items") or []) if p]
             cache.set(key, items, int(_setting("SPOTIFY_CACHE_TTL_S", 6 * 3600)))
             breaker.record_success()
@@ -175,12 +191,25 @@ def _http_status(exc: Exception) -> int | None:
     return None
 
 
+def _outcome(exc: Exception, status: int | None) -> str:
+    """How a failed call is counted (moodify_spotify_calls_total's `outcome`)."""
+    if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+        return "unreachable"
+    if status == 429:
+        return "rate_limited"
+    if (status or 0) >= 500:
+        return "server_error"
+    return "refused"
+
+
 def _record_trouble(exc: Exception) -> None:
     """Open the breaker only when Spotify is down or slows everyone down (timeout, refused
     connection, 5xx, 429): a request Spotify refuses (one person's market, a bad token) is that
     request's problem, and must not switch Spotify off for everyone."""
     status = _http_status(exc)
-    if not (isinstance(exc, (requests.Timeout, requests.ConnectionError)) or status == 429 or (status or 0) >= 500):
+    outcome = _outcome(exc, status)
+    SPOTIFY_CALLS.labels(outcome=outcome).inc()
+    if outcome == "refused":
         logger.warning("Spotify refused the search (%s: %s); local results for this set", status, exc)
         return
     retry_after = None

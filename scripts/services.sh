@@ -30,7 +30,9 @@ start() {
   psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='moodify'" | grep -q 1 ||
     psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE moodify OWNER moodify"
   if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    # appendonly, as in production (docker/compose.yaml): queued tasks survive a Redis restart.
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly yes \
+      --appendfilename "appendonly-$REDIS_PORT.aof" --appenddirname "appendonly-$REDIS_PORT" --daemonize yes \
       --dir "$ROOT" --logfile "$ROOT/redis-$REDIS_PORT.log" --databases 64
     for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi

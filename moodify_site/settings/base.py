@@ -1,4 +1,5 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
+import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,11 +36,15 @@ INSTALLED_APPS = [
     "accounts",
     "emotion",
     "recommendations",
+    "operations",
     # The project package itself holds the site-wide management commands (bootstrap, run).
     "moodify_site",
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics first: internal callers, no Host check or HTTPS redirect.
+    "operations.middleware.OperationsEndpointsMiddleware",
+    "operations.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,6 +84,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # health checks drop a connection the server closed instead of failing the next query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that drops packets must not hang a request (or a readiness probe) for
+    # libpq's default of forever: the request fails and the API answers 503 with a sentence.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT_S", default=5))
 WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default has the web process and the Celery worker writing to one file. WAL lets
@@ -147,7 +157,7 @@ EMOTION_RETENTION_DAYS = 30
 # sentence, and its recording handled per its owner's retention (Celery beat checks every
 # EMOTION_REAPER_INTERVAL_S). Far above an analysis with all its retries (~1 min).
 EMOTION_STUCK_AFTER_S = env.int("EMOTION_STUCK_AFTER_S", default=15 * 60)
-EMOTION_REAPER_INTERVAL_S = 300
+EMOTION_REAPER_INTERVAL_S = env.int("EMOTION_REAPER_INTERVAL_S", default=300)
 
 # Request bodies are refused as they stream, never spooled whole first:
 # moodify_site.uploads.RequestBodyLimitMiddleware stops reading an ASGI body once it passes
@@ -217,6 +227,11 @@ EMOTION_ANALYSIS_TIME_LIMIT_S = env.int("EMOTION_ANALYSIS_TIME_LIMIT_S", default
 # How many times a recording is handed to the analyser (a worker crash or a transient error
 # hands it over again) before its submission fails with a sentence instead of looping forever.
 EMOTION_MAX_ATTEMPTS = env.int("EMOTION_MAX_ATTEMPTS", default=3)
+# While the database or Redis cannot be reached (a restart, a failover) an analysis waits and tries
+# again, 1, 2, 4, 8, 16 s apart: about half a minute before its submission fails with a sentence.
+# A try that fails before the submission is marked `processing` does not count against
+# EMOTION_MAX_ATTEMPTS (that cap is for recordings that crash the analyser).
+EMOTION_TRANSIENT_RETRIES = env.int("EMOTION_TRANSIENT_RETRIES", default=5)
 CELERY_TASK_ANNOTATIONS = {
     name: {"soft_time_limit": EMOTION_ANALYSIS_SOFT_TIME_LIMIT_S, "time_limit": EMOTION_ANALYSIS_TIME_LIMIT_S}
     for name in ("emotion.tasks.analyze_submission", "emotion.tasks.reanalyze_submission")
@@ -320,13 +335,52 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Moodify <no-reply@moodify.local>")
 
+# Every record carries the request id and submission id it belongs to; passwords, tokens and
+# audio bytes are scrubbed before any handler sees them. Production formats records as JSON lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "operations.logs.RequestContextFilter"},
+        "redact": {"()": "operations.logs.RedactSecretsFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(submission_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(process)d %(message)s %(request_id)s %(submission_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": env("LOG_FORMAT", default="plain"),
+                    "filters": ["context", "redact"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Operations (issue 17): health, metrics ---------------------------------------------------
+# `GET /metrics` (Prometheus) answers only `Authorization: Bearer <MOODIFY_METRICS_TOKEN>`; with
+# no token configured it is off (404).
+MOODIFY_METRICS_TOKEN = env("MOODIFY_METRICS_TOKEN", default="")
+# Every process (web, workers, their pool processes) writes its metrics to files in this
+# directory, and `GET /metrics` adds them up: it must be set before prometheus_client is imported,
+# so it is set here, and it must be shared by the processes of one machine and emptied when they
+# all start (docker/compose.yaml: a tmpfs; `run_moodify` empties it).
+PROMETHEUS_MULTIPROC_DIR = Path(env("PROMETHEUS_MULTIPROC_DIR", default=str(BASE_DIR / "var" / "metrics")))
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
+# How long `GET /readyz` waits for a Celery worker to answer a ping (the first answer ends it).
+READINESS_WORKER_TIMEOUT_S = env.float("READINESS_WORKER_TIMEOUT_S", default=1.0)
+# A worker on another machine than the web process serves its own /metrics on this port (off when
+# 0; needs MOODIFY_METRICS_TOKEN). Keep it on the private network, like the web's.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_HOST = env("WORKER_METRICS_HOST", default="0.0.0.0")
+# Celery beat ticks at least this often, touching BEAT_HEARTBEAT_FILE (`manage.py beat_alive`
+# checks it: the beat container's healthcheck).
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+BEAT_HEARTBEAT_FILE = env("BEAT_HEARTBEAT_FILE", default="/tmp/moodify-beat-heartbeat")
 
 # --- Credentials and browser security (issue 15) ---
 # `bootstrap_moodify` creates the published demo admin (admin@moodify.local / moodify-demo)

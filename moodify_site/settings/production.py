@@ -4,7 +4,7 @@ It refuses to start with a SECRET_KEY anyone could know (missing, short, or publ
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOGGING, env
 from .secret_key import secret_key_refusal
 
 DEBUG = False
@@ -37,3 +37,7 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 # client sent): trusting the header anywhere else lets any client claim its request was HTTPS.
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# One JSON object per line (time, level, logger, pid, message, request_id, submission_id) for a log
+# shipper; LOG_FORMAT=plain for reading by eye.
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")

@@ -1,10 +1,19 @@
 """Test settings: real PostgreSQL and Redis, by default those `scripts/services.sh start` runs."""
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 # Before base reads them: `make test` exports the same values; a bare `pytest` finds them too.
 os.environ.setdefault("DATABASE_URL", "postgres://moodify:moodify@127.0.0.1:55432/moodify")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:56379/0")
+# Each test process counts its own metrics unless it is handed a directory (the integration
+# tests' Daphne and worker share one, as on a real machine). Only then is one made (and removed at
+# exit): some tests check that nothing else appears in the temporary directory.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="moodify-metrics-")
+    atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], True)
 
 from .base import *  # noqa: E402,F403
 from .base import BASE_DIR, REST_FRAMEWORK, STORAGES  # noqa: E402

@@ -20,6 +20,8 @@ let finished = false;
 let socket = null;
 let pollTimer = null;
 let pollDelay = 1500;
+let reconnectTimer = null;
+let reconnectDelay = 1000;
 let slowTimer = null;
 let giveUpTimer = null;
 let chart = null;
@@ -52,6 +54,7 @@ function showStatus(status) {
 function stopWaiting() {
   finished = true;
   clearTimeout(pollTimer);
+  clearTimeout(reconnectTimer);
   clearTimeout(slowTimer);
   clearTimeout(giveUpTimer);
   $("status-spinner").hidden = true;
@@ -175,7 +178,13 @@ function connectSocket() {
   try {
     socket = new WebSocket(`${scheme}://${window.location.host}${cfg.websocket_path}`);
   } catch (_) { startPolling(); return; }
-  socket.addEventListener("open", () => { $("live-mode").textContent = "Live: this page updates by itself."; });
+  socket.addEventListener("open", () => {
+    reconnectDelay = 1000;
+    // Back on the socket (the server sends the current state at once): polling can stop.
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    $("live-mode").textContent = "Live: this page updates by itself.";
+  });
   socket.addEventListener("message", (event) => {
     let message;
     try { message = JSON.parse(event.data); } catch (_) { return; }
@@ -188,7 +197,11 @@ function connectSocket() {
   });
   socket.addEventListener("close", () => {
     socket = null;
-    if (!finished) startPolling();
+    if (finished) return;
+    // The server restarted or the network blinked: poll meanwhile, and come back to the socket.
+    startPolling();
+    reconnectTimer = setTimeout(connectSocket, reconnectDelay);
+    reconnectDelay = Math.min(reconnectDelay * 2, 15000);
   });
 }
 

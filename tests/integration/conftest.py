@@ -79,8 +79,11 @@ class ManagedProcess:
         return self.log_path.read_text(errors="replace")[-n:]
 
 
+METRICS_TOKEN = "operator-metrics-token-for-tests"
+
+
 @pytest.fixture(scope="session")
-def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
+def stack_env(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, str]:
     """Environment for child processes: the same settings, pointed at pytest-django's test database."""
     from django.db import connection
 
@@ -104,6 +107,10 @@ def stack_env(django_db_setup, django_db_blocker) -> dict[str, str]:
         "CELERY_RESTORE_INTERVAL_S": "1",
         "EMOTION_MAX_ATTEMPTS": "2",
         "PYTHONUNBUFFERED": "1",
+        # As in production: JSON log lines, and one metrics directory for the machine's processes.
+        "LOG_FORMAT": "json",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("metrics")),
+        "MOODIFY_METRICS_TOKEN": METRICS_TOKEN,
     }
 
 
@@ -129,15 +136,20 @@ def celery_worker(stack_env, log_dir):
     worker.stop()
 
 
-def serve_daphne(name: str, env: dict[str, str], log_dir: Path):  # noqa: ANN201 - a generator
-    """A Daphne process serving the site on a free port; yields its base URL, then stops it."""
-    port = free_port()
-    daphne = ManagedProcess(
+def daphne_process(name: str, env: dict[str, str], log_dir: Path, port: int) -> ManagedProcess:
+    """A Daphne process (not started) serving the site on ``port``, as production runs it."""
+    return ManagedProcess(
         name,
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "moodify_site.asgi:application"],
         env,
         log_dir,
     )
+
+
+def serve_daphne(name: str, env: dict[str, str], log_dir: Path):  # noqa: ANN201 - a generator
+    """A Daphne process serving the site on a free port; yields its base URL, then stops it."""
+    port = free_port()
+    daphne = daphne_process(name, env, log_dir, port)
     daphne.start(port=port, timeout=60)
     yield f"http://127.0.0.1:{port}"
     daphne.stop()

@@ -40,6 +40,15 @@ def start_embedded_redis(port: int):
     return server
 
 
+def _forget_old_metrics(folder: Path) -> None:
+    """Metrics files of an earlier run's processes: a new run starts counting from zero (process
+    ids are reused, and a reused one would carry on an old process's counts)."""
+    own = f"_{os.getpid()}.db"
+    for path in folder.glob("*.db"):
+        if not path.name.endswith(own):
+            path.unlink(missing_ok=True)
+
+
 class Command(BaseCommand):
     help = "Start Moodify: embedded Redis when REDIS_URL is unset, a Celery worker and Daphne on $PORT."
 
@@ -49,6 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")))
 
     def handle(self, *args, host: str, port: int, concurrency: int, **options) -> None:
+        _forget_old_metrics(Path(settings.PROMETHEUS_MULTIPROC_DIR))
         server = None
         if settings.EMBEDDED_MODE:
             server = start_embedded_redis(settings.EMBEDDED_REDIS_PORT)
