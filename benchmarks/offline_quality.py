@@ -45,15 +45,32 @@ def default_targets() -> list[tuple[Target, set[str]]]:
     return targets
 
 
+def year_of(row: dict) -> int | None:
+    """data_moods.csv dates are DD-MM-YYYY or YYYY."""
+    tail = row["release_date"].strip()[-4:]
+    return int(tail) if tail.isdigit() else None
+
+
 def candidates_of(rows: list[dict], texture: str = "instrumentalness") -> list[Candidate]:
     return [Candidate(track_id=i, artist=r["artist"], valence=float(r["valence"]), energy=float(r["energy"]),
-                      measured=True, popularity=int(r["popularity"]), instrumentalness=float(r[texture]))
+                      measured=True, popularity=int(r["popularity"]), instrumentalness=float(r[texture]),
+                      year=year_of(r), tempo=float(r["tempo"]))
             for i, r in enumerate(rows)]
 
 
+# A new listener's set with the site's default share of exploration (RECOMMENDATION_EXPLORE_SHARE),
+# averaged over this many seeds: which items explore is random, the figure should not be.
+EXPLORE_SHARE = 0.0
+EXPLORE_SEEDS = 20
+
+
 def precision_at_10(rows: list[dict], candidates: list[Candidate], target: Target, wanted: set[str]) -> float:
-    return sum(rows[r.candidate.track_id]["mood"].lower() in wanted
-               for r in rank(candidates, target, Preferences(), k=10)) / 10
+    seeds = range(EXPLORE_SEEDS) if EXPLORE_SHARE else [0]
+    hits = sum(rows[r.candidate.track_id]["mood"].lower() in wanted
+               for seed in seeds
+               for r in rank(candidates, target, Preferences(), k=10, explore_share=EXPLORE_SHARE,
+                             seed=f"{target.emotion}:{target.strategy}:{seed}"))
+    return hits / (10 * len(seeds))
 
 
 def table(rows: list[dict]) -> None:
@@ -103,7 +120,11 @@ def split_check(rows: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split-check", action="store_true")
+    parser.add_argument("--explore-share", type=float, default=0.2,
+                        help="share of each set spent exploring (the site's default: 0.2; 0 = before exploration)")
     args = parser.parse_args()
+    global EXPLORE_SHARE
+    EXPLORE_SHARE = args.explore_share
     with open(DATA, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     split_check(rows) if args.split_check else table(rows)
