@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -34,6 +35,9 @@ DIVERSITY_FACTOR = 0.6   # each earlier pick by the same artist multiplies the s
 # An explored track must still sit this close to the set's target (closeness, 0..1): exploring
 # tries other genres, artists and eras for the same mood, never other moods.
 EXPLORE_MIN_CLOSENESS = 0.5
+# Nor does it bring back what the listener turned down: no explored track has a genre or artist
+# with a learned affinity this far below zero (one dislike is -1.5).
+EXPLORE_MAX_DISLIKE = 1.0
 
 # How one piece of feedback moves the user's learned affinity for the track's genres and artist.
 FEEDBACK_DELTAS = {"like": 1.0, "dislike": -1.5, "played": 0.25, "skipped": -0.5}
@@ -75,10 +79,11 @@ class Candidate:
     year: int | None = None
     tempo: float | None = None
 
-    @property
+    @cached_property
     def features(self) -> list[str]:
+        # Only measured positions describe a sound: a tag-placed track sits where its mood tag is.
         return bandit.features_of(genres=self.genres, artist_key=artist_key(self.artist), year=self.year,
-                                  valence=self.valence, energy=self.energy)
+                                  valence=self.valence if self.measured else None, energy=self.energy)
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,7 @@ class _Board:
         self.factor = [np.array([p.genre_fit * p.affinity * p.belief for p in ps]) for ps in self.parts]
         self.bonus = [np.array([p.mood_bonus + p.popularity_bonus for p in ps]) for ps in self.parts]
         self.freshness = np.array([p.freshness for p in self.parts[0]])
+        self.explorable = np.array([p.affinity for p in self.parts[0]]) >= math.exp(-AFFINITY_STRENGTH * EXPLORE_MAX_DISLIKE)
         beliefs = np.array([p.belief for p in self.parts[0]])
         self.sampled = (np.array([sample.multiplier(c.features) for c in candidates]) / beliefs
                         if sample is not None else None)
@@ -249,7 +255,7 @@ class _Board:
         if explore:
             factor = factor * self.sampled
         score = (near * factor + bonus) * self.freshness * diversity
-        allowed = self.available & (near >= EXPLORE_MIN_CLOSENESS) if explore else self.available
+        allowed = self.available & self.explorable & (near >= EXPLORE_MIN_CLOSENESS) if explore else self.available
         if not allowed.any():
             return None
         index = int(np.argmax(np.where(allowed, score, -np.inf)))
@@ -293,8 +299,9 @@ def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: 
         parts_map = 0 if len(maps) == 2 and t < 0.5 else -1
         parts = replace(board.parts[parts_map][index], closeness=float(near[index]),
                         diversity=DIVERSITY_FACTOR ** (board.artist_count[board.artist[index]] - 1))
+        # An explored item's stored score is what it is believed worth, not its lucky draw.
         picked.append(Ranked(
-            candidate=candidate, score=round(score, 4), parts=parts, point=point,
+            candidate=candidate, score=round(parts.total if explored else score, 4), parts=parts, point=point,
             progress=t if start is not None else None, explored=explored,
             explored_feature=_explored_feature(candidate, mean, sample) if explored else None,
             belief_lift=mean.lift(candidate.features)))

@@ -28,6 +28,8 @@ def user_export_section(sender, user, **kwargs) -> dict[str, Any]:
                         "id": item.id,
                         "rank": item.rank,
                         "why": item.why,
+                        "reasons": item.reasons,
+                        "explored": item.explored,
                         "source": item.source,
                         "track": {"title": item.track.title, "artist": item.track.artist},
                     }

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 # Strategies whose sets travel from the listener's mood to the target instead of starting there.
 JOURNEY_STRATEGIES = ("lift", "calm")
+# A listener already this close to the target (valence/energy units) needs no journey.
+JOURNEY_MIN_DISTANCE = 0.1
 # The path reaches the target at this rank; the rest of the set stays there.
 ARRIVE_AT_RANK = 7
 # Consecutive results closer than this are smoothed together, each weighted by exp(-age / half-life).
@@ -46,6 +48,11 @@ def smoothed(readings: list[Reading], *, window_s: float = SMOOTHING_WINDOW_S,
     total = sum(weights)
     return Point(sum(w * r.point.valence for w, r in zip(weights, inside)) / total,
                  sum(w * r.point.energy for w, r in zip(weights, inside)) / total), len(inside)
+
+
+def travels(*, strategy: str, start: Point, goal: Point) -> bool:
+    """Whether a set under `strategy` should be a journey from `start` to `goal`."""
+    return strategy in JOURNEY_STRATEGIES and start.distance(goal) >= JOURNEY_MIN_DISTANCE
 
 
 def progress(rank_index: int, k: int, arrive_at_rank: int = ARRIVE_AT_RANK) -> float:

@@ -1,7 +1,7 @@
 """Reads for the recommendation engine: targets from mood maps, candidates, user preferences."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -15,8 +15,9 @@ from catalog.errors import UnknownEmotionError
 from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
 
 from .bandit import Beliefs
-from .engine import Candidate, Preferences, Rating, Target
-from .journey import SMOOTHING_WINDOW_S, Point, Reading, smoothed
+from .engine import Candidate, Preferences, Ranked, Rating, Target, rank
+from . import reasons
+from .journey import SMOOTHING_WINDOW_S, Point, Reading, smoothed, travels
 from .models import Affinity, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
@@ -272,3 +273,23 @@ def feedback_summary(*, user, recommendation_ids: list[int]) -> dict[int, dict]:
             summary[rec_id]["rating"] = rating
     return summary
 
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    ranked: Ranked
+    reasons: list
+
+
+def preview_mood_map(*, emotion: str, strategy: str, k: int = 30) -> tuple[Target, Target | None, list[PreviewRow]]:
+    """What a new listener whose mood is `emotion` gets from the local catalog under `strategy`
+    (no Spotify, no exploration), each rank with its score's parts: the curators' preview."""
+    target = target_for(label=emotion, strategy=strategy)
+    start = target_for(label=emotion, strategy=Strategy.MATCH)
+    if not travels(strategy=strategy, start=start.point, goal=target.point):
+        start = None
+    pool = candidate_pool(target=target, size=max(POOL_SIZE, 4 * k),
+                          also_near=[start.point, start.point.toward(target.point, 0.5)] if start else [])
+    prefs = Preferences()
+    ranked = rank(pool, target, prefs, k=k, start=start)
+    return target, start, [PreviewRow(r, reasons.explain(r, target, prefs, start=start)) for r in ranked]

@@ -11,13 +11,11 @@ from catalog.models import Emotion, Strategy
 
 from . import bandit, engine, realtime, reasons, selectors, spotify
 from .errors import InvalidFeedbackError, NoEmotionResultError, UnknownEmotionError
-from .journey import JOURNEY_STRATEGIES
+from .journey import JOURNEY_STRATEGIES, travels
 from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 logger = logging.getLogger(__name__)
 
-# A listener already this close to the target (valence/energy units) needs no journey.
-JOURNEY_MIN_DISTANCE = 0.1
 
 
 def _profile_values(user) -> dict:
@@ -98,9 +96,7 @@ def _journey_start(*, result, correction, strategy: str, target: engine.Target) 
     if strategy not in JOURNEY_STRATEGIES:
         return None, 0
     start, readings = selectors.listener_start(result=result, correction=correction)
-    if start.point.distance(target.point) < JOURNEY_MIN_DISTANCE:
-        return None, readings
-    return start, readings
+    return (start if travels(strategy=strategy, start=start.point, goal=target.point) else None), readings
 
 
 def _journey_of(start: engine.Target | None, target: engine.Target, ranked: list[engine.Ranked],
@@ -164,7 +160,7 @@ def record_feedback(*, user, recommendation: Recommendation, action: str, rating
     Affinity.objects.filter(user=user, weight__lt=-engine.AFFINITY_LIMIT).update(weight=-engine.AFFINITY_LIMIT)
     liked, disliked = bandit.counts_for(action=action, rating=rating)
     for feature in bandit.features_of(genres=genres, artist_key=engine.artist_key(track.artist), year=track.year,
-                                      valence=track.est_valence, energy=track.est_energy):
+                                      valence=track.valence, energy=track.energy):
         belief, _ = TasteBelief.objects.get_or_create(user=user, feature=feature[:320])
         TasteBelief.objects.filter(pk=belief.pk).update(liked=F("liked") + liked, disliked=F("disliked") + disliked)
     return feedback
