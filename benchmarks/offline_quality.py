@@ -64,11 +64,13 @@ EXPLORE_SHARE = 0.0
 EXPLORE_SEEDS = 20
 
 
-def precision_at_10(rows: list[dict], candidates: list[Candidate], target: Target, wanted: set[str]) -> float:
-    seeds = range(EXPLORE_SEEDS) if EXPLORE_SHARE else [0]
+def precision_at_10(rows: list[dict], candidates: list[Candidate], target: Target, wanted: set[str],
+                    share: float | None = None) -> float:
+    share = EXPLORE_SHARE if share is None else share
+    seeds = range(EXPLORE_SEEDS) if share else [0]
     hits = sum(rows[r.candidate.track_id]["mood"].lower() in wanted
                for seed in seeds
-               for r in rank(candidates, target, Preferences(), k=10, explore_share=EXPLORE_SHARE,
+               for r in rank(candidates, target, Preferences(), k=10, explore_share=share,
                              seed=f"{target.emotion}:{target.strategy}:{seed}"))
     return hits / (10 * len(seeds))
 
@@ -88,8 +90,9 @@ def table(rows: list[dict]) -> None:
     print(f"| **mean** | | | **{engine_total / len(targets):.2f}** | **{baseline_total / len(targets):.2f}** |")
 
 
-def mean_precision(rows: list[dict], texture: str | None, value: float, weight: float) -> float:
-    """Mean P@10 with the calm-only maps' texture target set to `value` (None: no texture term)."""
+def mean_precision(rows: list[dict], texture: str | None, value: float, weight: float, share: float = 0.0) -> float:
+    """Mean P@10 with the calm-only maps' texture target set to `value` (None: no texture term);
+    the grid is searched without exploration, which does not depend on it."""
     candidates = candidates_of(rows, texture or "instrumentalness")
     saved = engine.INSTRUMENTAL_WEIGHT
     engine.INSTRUMENTAL_WEIGHT = weight
@@ -99,7 +102,7 @@ def mean_precision(rows: list[dict], texture: str | None, value: float, weight: 
         for target, wanted in targets:
             calm_only = target.moods == frozenset({"calm"})
             target = replace(target, instrumentalness=value if texture and calm_only else None)
-            total += precision_at_10(rows, candidates, target, wanted)
+            total += precision_at_10(rows, candidates, target, wanted, share)
         return total / len(targets)
     finally:
         engine.INSTRUMENTAL_WEIGHT = saved
@@ -115,6 +118,10 @@ def split_check(rows: list[dict]) -> None:
         print(f"chosen on half {h} ({len(tune)} tracks): {best[0]} target {best[1]}, weight {best[2]} "
               f"(mean P@10 there {mean_precision(tune, *best):.3f}); on the other half ({len(test)} tracks): "
               f"{mean_precision(test, *best):.3f} vs {mean_precision(test, None, 0.0, 0.0):.3f} without")
+    shipped = ("instrumentalness", defaults.MOODS["calm"][3], engine.INSTRUMENTAL_WEIGHT)
+    scores = [mean_precision(half, *shipped, share=EXPLORE_SHARE) for half in halves]
+    print(f"the shipped setting ({shipped[0]} target {shipped[1]}, weight {shipped[2]}) with explore share "
+          f"{EXPLORE_SHARE} on the halves: {scores[0]:.3f}, {scores[1]:.3f}; mean {sum(scores) / 2:.3f}")
 
 
 def main() -> None:

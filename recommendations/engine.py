@@ -32,6 +32,7 @@ MOOD_TAG_BONUS = 0.15
 POPULARITY_BONUS = 0.02
 FRESHNESS_FACTOR = 0.5   # a track recommended to this user recently keeps half its score
 DIVERSITY_FACTOR = 0.6   # each earlier pick by the same artist multiplies the score again
+GENRE_DIVERSITY_FACTOR = 0.85  # and each earlier pick whose best-fitting genre is the same
 # An explored track must still sit this close to the set's target (closeness, 0..1): exploring
 # tries other genres, artists and eras for the same mood, never other moods.
 EXPLORE_MIN_CLOSENESS = 0.5
@@ -235,6 +236,12 @@ class _Board:
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self.artist = np.array([index[key] for key in keys], dtype=int)
         self.artist_count = np.zeros(len(index), dtype=int)
+        # Variety of genres, except the ones the listener says or shows they love.
+        loved = prefs.favourite_genres | {g for g, w in prefs.genre_affinity.items() if w > 0}
+        genres = {g: i + 1 for i, g in enumerate(sorted({p.fit_genre for p in self.parts[-1]
+                                                         if p.fit_genre and p.fit_genre not in loved}))}
+        self.genre = np.array([genres.get(p.fit_genre, 0) for p in self.parts[-1]], dtype=int)
+        self.genre_count = np.zeros(len(genres) + 1, dtype=int)  # 0: no mapped genre, never counted
         self.available = np.ones(len(candidates), dtype=bool)
 
     def closeness(self, point: Point, instrumentalness: float | None) -> np.ndarray:
@@ -251,7 +258,7 @@ class _Board:
                               else self.maps[0].instrumentalness)
         factor = self.factor[-1] if len(self.maps) == 1 else (1 - t) * self.factor[0] + t * self.factor[-1]
         bonus = self.bonus[-1] if len(self.maps) == 1 else (1 - t) * self.bonus[0] + t * self.bonus[-1]
-        diversity = DIVERSITY_FACTOR ** self.artist_count[self.artist]
+        diversity = self.diversity()
         if explore:
             factor = factor * self.sampled
         score = (near * factor + bonus) * self.freshness * diversity
@@ -260,8 +267,14 @@ class _Board:
             return None
         index = int(np.argmax(np.where(allowed, score, -np.inf)))
         self.available[index] = False
+        self.chosen_diversity = float(diversity[index])
         self.artist_count[self.artist[index]] += 1
+        if self.genre[index]:
+            self.genre_count[self.genre[index]] += 1
         return index, float(score[index]), near
+
+    def diversity(self) -> np.ndarray:
+        return DIVERSITY_FACTOR ** self.artist_count[self.artist] * GENRE_DIVERSITY_FACTOR ** self.genre_count[self.genre]
 
 
 def _explored_feature(candidate: Candidate, mean: bandit.FeatureView, sample: bandit.FeatureView) -> str:
@@ -297,8 +310,7 @@ def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: 
         index, score, near = choice
         candidate = unique[index]
         parts_map = 0 if len(maps) == 2 and t < 0.5 else -1
-        parts = replace(board.parts[parts_map][index], closeness=float(near[index]),
-                        diversity=DIVERSITY_FACTOR ** (board.artist_count[board.artist[index]] - 1))
+        parts = replace(board.parts[parts_map][index], closeness=float(near[index]), diversity=board.chosen_diversity)
         # An explored item's stored score is what it is believed worth, not its lucky draw.
         picked.append(Ranked(
             candidate=candidate, score=round(parts.total if explored else score, 4), parts=parts, point=point,

@@ -29,7 +29,8 @@ class Reason:
 
 def _sound_words(valence: float, energy: float) -> list[str]:
     energy_word = "soft" if energy <= LOW else "high energy" if energy >= HIGH else ""
-    valence_word = "dark" if valence <= LOW else "upbeat" if valence >= HIGH else ""
+    # Quiet music measures low in valence whatever its mood: "soft" says it, "melancholic" would not.
+    valence_word = "upbeat" if valence >= HIGH else "melancholic" if valence <= LOW and energy > LOW else ""
     return [w for w in (valence_word, energy_word) if w]
 
 
@@ -114,7 +115,10 @@ def explain(item: Ranked, target: Target, prefs: Preferences, *, start: Target |
     reasons = _history(item, prefs) + _journey(item, start, target) + _sound(item, target)
     parts = item.parts
     if parts.fit_genre is not None and target.genre_weights.get(parts.fit_genre, 0.0) >= 0.5:
-        reasons.append(Reason("genre_fit", {"genre": parts.fit_genre, "map": target.description}))
+        # The best-fitting genre scores; the others the map also asks for are named with it.
+        also = sorted((g for g in item.candidate.genres if g != parts.fit_genre and g in target.genre_weights),
+                      key=lambda g: (-target.genre_weights[g], g))
+        reasons.append(Reason("genre_fit", {"genres": [parts.fit_genre, *also], "map": target.description}))
     if item.explored and item.explored_feature:
         family, _, value = item.explored_feature.partition(":")
         if family == "artist":
@@ -156,11 +160,13 @@ def phrase(reason: Reason) -> str:
     if reason.code == "sound":
         words = ([v["tempo"]] if v["tempo"] else []) + v["words"] + (["instrumental"] if v["instrumental"] else [])
         return "sounds " + (" and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]) \
-            if words else "sounds balanced, neither dark nor bright"
+            if words else "sounds balanced, neither melancholic nor upbeat"
     if reason.code == "mood_tag":
         return "tagged " + " and ".join(v["moods"])
     if reason.code == "genre_fit":
-        return f"{v['genre']} suits {v['map']}" if v["map"] else f"{v['genre']} suits this mood"
+        genres = " and ".join(v["genres"])
+        verb = "suit" if len(v["genres"]) > 1 else "suits"
+        return f"{genres} {verb} {v['map']}" if v["map"] else f"{genres} {verb} this mood"
     if reason.code == "explore":
         return f"something different, to learn whether you like {_feature_words(v['feature'], v['value'])}"
     return reason.code.replace("_", " ")
