@@ -110,9 +110,10 @@ def _sound(item: Ranked, target: Target) -> list[Reason]:
 
 
 def explain(item: Ranked, target: Target, prefs: Preferences, *, start: Target | None = None) -> list[Reason]:
-    """The reasons for one ranked item, strongest first: the listener's history, the journey, the
-    track's sound or tags against the target, the genre the mood map asks for, exploration."""
-    reasons = _history(item, prefs) + _journey(item, start, target) + _sound(item, target)
+    """The reasons for one ranked item: where it stands on a journey (what orders the set), then
+    the strongest first: the listener's history, the track's sound or tags against the target, the
+    genre the mood map asks for; and exploration."""
+    reasons = _journey(item, start, target) + _history(item, prefs) + _sound(item, target)
     parts = item.parts
     if parts.fit_genre is not None and target.genre_weights.get(parts.fit_genre, 0.0) >= 0.5:
         # The best-fitting genre scores; the others the map also asks for are named with it.
