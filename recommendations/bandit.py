@@ -7,7 +7,6 @@ about tracks never shown. Priors come from the mood map: a genre the map favours
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,32 +96,55 @@ def posterior(key: str, beliefs: Beliefs, genre_weights: dict[str, float]) -> tu
 
 @dataclass(frozen=True)
 class FeatureView:
-    """One draw of every feature's value: the posterior mean (exploiting) or a Thompson sample."""
+    """One value per feature: the posterior means (exploiting) or one Thompson sample of them."""
 
-    values: dict[str, float]
-    priors: dict[str, float]
-    evidence: dict[str, float]  # liked + disliked counts seen for the feature
+    index: dict[str, int]
+    values: np.ndarray
+    priors: np.ndarray
+
+    def value(self, key: str) -> float:
+        return float(self.values[self.index[key]])
 
     def lift(self, keys: list[str]) -> dict[str, float]:
         """Per family, the mean (over the track's features of that family) of value - prior."""
         grouped: dict[str, list[float]] = {}
         for key in keys:
-            grouped.setdefault(key.partition(":")[0], []).append(self.values[key] - self.priors[key])
+            i = self.index[key]
+            grouped.setdefault(key.partition(":")[0], []).append(float(self.values[i] - self.priors[i]))
         return {family: sum(v) / len(v) for family, v in grouped.items()}
-
-    def multiplier(self, keys: list[str]) -> float:
-        return math.exp(BELIEF_STRENGTH * sum(self.lift(keys).values()))
 
 
 def views(keys: set[str], beliefs: Beliefs, genre_weights: dict[str, float],
           rng: np.random.Generator | None) -> tuple[FeatureView, FeatureView | None]:
     """The posterior-mean view and (with an rng) one Thompson sample of the same features."""
     ordered = sorted(keys)
-    params = [posterior(k, beliefs, genre_weights) for k in ordered]
-    priors = {k: p[2] for k, p in zip(ordered, params)}
-    evidence = {k: sum(beliefs.counts.get(k, (0.0, 0.0))) for k in ordered}
-    means = FeatureView({k: a / (a + b) for k, (a, b, _) in zip(ordered, params)}, priors, evidence)
+    index = {k: i for i, k in enumerate(ordered)}
+    priors = np.array([prior_mean(k, genre_weights) for k in ordered])
+    counts = np.array([beliefs.counts.get(k, (0.0, 0.0)) for k in ordered]).reshape(-1, 2)
+    alpha = PRIOR_STRENGTH * priors + counts[:, 0]
+    beta = PRIOR_STRENGTH * (1 - priors) + counts[:, 1]
+    means = FeatureView(index, alpha / (alpha + beta), priors)
     if rng is None or not ordered:
         return means, None
-    draws = rng.beta([p[0] for p in params], [p[1] for p in params])
-    return means, FeatureView(dict(zip(ordered, draws.tolist())), priors, evidence)
+    return means, FeatureView(index, rng.beta(alpha, beta), priors)
+
+
+class Lifts:
+    """Every candidate's summed family lifts under a view, as one vectorised sum: rows are
+    candidates, and each feature counts 1 / (features of its family the track has)."""
+
+    def __init__(self, features: list[list[str]], index: dict[str, int]):
+        rows, cols, weights = [], [], []
+        for row, keys in enumerate(features):
+            # Only genres come several to a track; each other family has one feature.
+            genres = sum(1 for key in keys if key.startswith("genre:")) or 1
+            rows += [row] * len(keys)
+            cols += [index[key] for key in keys]
+            weights += [1.0 / genres if key.startswith("genre:") else 1.0 for key in keys]
+        self.rows, self.cols, self.weights = np.array(rows, dtype=int), np.array(cols, dtype=int), np.array(weights)
+        self.n = len(features)
+
+    def multipliers(self, view: FeatureView) -> np.ndarray:
+        """exp(BELIEF_STRENGTH x the candidate's summed lifts) for every candidate."""
+        gaps = (view.values - view.priors)[self.cols] * self.weights
+        return np.exp(BELIEF_STRENGTH * np.bincount(self.rows, weights=gaps, minlength=self.n))

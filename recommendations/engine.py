@@ -187,21 +187,33 @@ def closeness(candidate: Candidate, point: Point, instrumentalness: float | None
     return math.exp(-distance2 / (2 * CLOSENESS_SIGMA ** 2))
 
 
-def score_parts(candidate: Candidate, target: Target, prefs: Preferences,
-                view: bandit.FeatureView | None = None) -> ScoreParts:
-    """The parts of a track's score for a target (before the set's diversity)."""
-    genre_fit, fit_genre = _genre_fit(candidate, target)
+def _listener_parts(candidate: Candidate, prefs: Preferences) -> tuple[float, float, float]:
+    """The parts that do not depend on the target: (affinity, popularity bonus, freshness)."""
     genre_aff = _clip(_genre_affinity(candidate, prefs))
     artist_aff = _clip(prefs.artist_affinity.get(artist_key(candidate.artist), 0.0))
-    mood_hit = tuple(sorted(set(candidate.moods) & target.moods))
-    return ScoreParts(
-        closeness=closeness(candidate, target.point, target.instrumentalness),
-        genre_fit=genre_fit, fit_genre=fit_genre,
-        affinity=math.exp(AFFINITY_STRENGTH * (genre_aff + artist_aff)),
-        belief=view.multiplier(candidate.features) if view is not None else 1.0,
-        mood_bonus=MOOD_TAG_BONUS if mood_hit else 0.0, mood_hit=mood_hit,
-        popularity_bonus=POPULARITY_BONUS * candidate.popularity / 100 if candidate.popularity is not None else 0.0,
-        freshness=FRESHNESS_FACTOR if candidate.track_id in prefs.recent_track_ids else 1.0)
+    return (math.exp(AFFINITY_STRENGTH * (genre_aff + artist_aff)),
+            POPULARITY_BONUS * candidate.popularity / 100 if candidate.popularity is not None else 0.0,
+            FRESHNESS_FACTOR if candidate.track_id in prefs.recent_track_ids else 1.0)
+
+
+def _map_parts(candidate: Candidate, target: Target) -> tuple[float, str | None, tuple[str, ...]]:
+    """The parts the mood map decides: (genre fit, the genre that gave it, the moods that matched)."""
+    genre_fit, fit_genre = _genre_fit(candidate, target)
+    return genre_fit, fit_genre, tuple(sorted(set(candidate.moods) & target.moods))
+
+
+def _compose(listener: tuple[float, float, float], mapped: tuple[float, str | None, tuple[str, ...]],
+             near: float, belief: float) -> ScoreParts:
+    (affinity, popularity_bonus, freshness), (genre_fit, fit_genre, mood_hit) = listener, mapped
+    return ScoreParts(closeness=near, genre_fit=genre_fit, fit_genre=fit_genre, affinity=affinity, belief=belief,
+                      mood_bonus=MOOD_TAG_BONUS if mood_hit else 0.0, mood_hit=mood_hit,
+                      popularity_bonus=popularity_bonus, freshness=freshness)
+
+
+def score_parts(candidate: Candidate, target: Target, prefs: Preferences, belief: float = 1.0) -> ScoreParts:
+    """The parts of a track's score for a target (before the set's diversity)."""
+    return _compose(_listener_parts(candidate, prefs), _map_parts(candidate, target),
+                    closeness(candidate, target.point, target.instrumentalness), belief)
 
 
 def explore_slots(k: int, share: float) -> list[int]:
@@ -218,29 +230,30 @@ class _Board:
                  mean: bandit.FeatureView, sample: bandit.FeatureView | None):
         self.candidates = candidates
         self.maps = maps
-        self.parts = [[score_parts(c, t, prefs, mean) for c in candidates] for t in maps]
+        lifts = bandit.Lifts([c.features for c in candidates], mean.index)
+        self.beliefs = lifts.multipliers(mean)
+        self.listener = [_listener_parts(c, prefs) for c in candidates]
+        self.mapped = [[_map_parts(c, t) for c in candidates] for t in maps]
+        affinity, popularity, freshness = (np.array(column) for column in zip(*self.listener))
         self.valence = np.array([c.valence for c in candidates])
         self.energy = np.array([c.energy for c in candidates])
         instrumental = [c.instrumentalness for c in candidates]
         self.instrumental = np.array([np.nan if v is None else v for v in instrumental])
         self.known_instrumental = ~np.isnan(self.instrumental)
         # Per map: the multiplicative part before closeness, and the additive bonuses.
-        self.factor = [np.array([p.genre_fit * p.affinity * p.belief for p in ps]) for ps in self.parts]
-        self.bonus = [np.array([p.mood_bonus + p.popularity_bonus for p in ps]) for ps in self.parts]
-        self.freshness = np.array([p.freshness for p in self.parts[0]])
-        self.explorable = np.array([p.affinity for p in self.parts[0]]) >= math.exp(-AFFINITY_STRENGTH * EXPLORE_MAX_DISLIKE)
-        beliefs = np.array([p.belief for p in self.parts[0]])
-        self.sampled = (np.array([sample.multiplier(c.features) for c in candidates]) / beliefs
-                        if sample is not None else None)
+        self.factor = [np.array([m[0] for m in ms]) * affinity * self.beliefs for ms in self.mapped]
+        self.bonus = [np.array([MOOD_TAG_BONUS if m[2] else 0.0 for m in ms]) + popularity for ms in self.mapped]
+        self.freshness = freshness
+        self.explorable = affinity >= math.exp(-AFFINITY_STRENGTH * EXPLORE_MAX_DISLIKE)
+        self.sampled = lifts.multipliers(sample) / self.beliefs if sample is not None else None
         keys = [artist_key(c.artist) for c in candidates]
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self.artist = np.array([index[key] for key in keys], dtype=int)
         self.artist_count = np.zeros(len(index), dtype=int)
         # Variety of genres, except the ones the listener says or shows they love.
         loved = prefs.favourite_genres | {g for g, w in prefs.genre_affinity.items() if w > 0}
-        genres = {g: i + 1 for i, g in enumerate(sorted({p.fit_genre for p in self.parts[-1]
-                                                         if p.fit_genre and p.fit_genre not in loved}))}
-        self.genre = np.array([genres.get(p.fit_genre, 0) for p in self.parts[-1]], dtype=int)
+        genres = {g: i + 1 for i, g in enumerate(sorted({m[1] for m in self.mapped[-1] if m[1] and m[1] not in loved}))}
+        self.genre = np.array([genres.get(m[1], 0) for m in self.mapped[-1]], dtype=int)
         self.genre_count = np.zeros(len(genres) + 1, dtype=int)  # 0: no mapped genre, never counted
         self.available = np.ones(len(candidates), dtype=bool)
 
@@ -273,13 +286,19 @@ class _Board:
             self.genre_count[self.genre[index]] += 1
         return index, float(score[index]), near
 
+    def parts(self, index: int, t: float, near: float) -> ScoreParts:
+        """The parts of a chosen candidate's score, from the map nearer its place on the path."""
+        mapped = self.mapped[0 if len(self.maps) == 2 and t < 0.5 else -1][index]
+        return replace(_compose(self.listener[index], mapped, near, float(self.beliefs[index])),
+                       diversity=self.chosen_diversity)
+
     def diversity(self) -> np.ndarray:
         return DIVERSITY_FACTOR ** self.artist_count[self.artist] * GENRE_DIVERSITY_FACTOR ** self.genre_count[self.genre]
 
 
 def _explored_feature(candidate: Candidate, mean: bandit.FeatureView, sample: bandit.FeatureView) -> str:
     """The feature whose draw most exceeded its believed value: what this pick is testing."""
-    return max(candidate.features, key=lambda key: (sample.values[key] - mean.values[key], key))
+    return max(candidate.features, key=lambda key: (sample.value(key) - mean.value(key), key))
 
 
 def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: int = 10,
@@ -309,8 +328,7 @@ def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: 
             break
         index, score, near = choice
         candidate = unique[index]
-        parts_map = 0 if len(maps) == 2 and t < 0.5 else -1
-        parts = replace(board.parts[parts_map][index], closeness=float(near[index]), diversity=board.chosen_diversity)
+        parts = board.parts(index, t, float(near[index]))
         # An explored item's stored score is what it is believed worth, not its lucky draw.
         picked.append(Ranked(
             candidate=candidate, score=round(parts.total if explored else score, 4), parts=parts, point=point,
