@@ -16,6 +16,8 @@ ARRIVE_AT_RANK = 7
 # Consecutive results closer than this are smoothed together, each weighted by exp(-age / half-life).
 SMOOTHING_WINDOW_S = 20 * 60
 SMOOTHING_HALF_LIFE_S = 5 * 60
+# At most this many results (the newest) are smoothed together: older ones weigh little anyway.
+SMOOTHING_MAX_READINGS = 10
 
 
 @dataclass(frozen=True)

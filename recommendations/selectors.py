@@ -17,7 +17,7 @@ from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, 
 from .bandit import Beliefs
 from .engine import Candidate, Preferences, Ranked, Rating, Target, rank
 from . import reasons
-from .journey import SMOOTHING_WINDOW_S, Point, Reading, smoothed, travels
+from .journey import SMOOTHING_MAX_READINGS, SMOOTHING_WINDOW_S, Point, Reading, smoothed, travels
 from .models import Affinity, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
@@ -61,12 +61,15 @@ def _target_from(mood_map: MoodMap) -> Target:
 
 
 def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | None = None,
-               confidence: float | None = None) -> Target:
-    """The one place that turns an emotion (or a probability blend of emotions) into a target."""
+               confidence: float | None = None, targets: dict[str, Target] | None = None) -> Target:
+    """The one place that turns an emotion (or a probability blend of emotions) into a target.
+
+    `targets`: the strategy's maps when the caller already holds them (one cache read for many results).
+    """
     probabilities = probabilities or {}
     unsure = confidence is not None and confidence < LOW_CONFIDENCE and probabilities
     likely = {e: p for e, p in probabilities.items() if p >= BLEND_MIN_PROBABILITY} if unsure else {}
-    targets = _mood_map_targets(strategy=strategy)
+    targets = targets if targets is not None else _mood_map_targets(strategy=strategy)
     if label not in targets:
         raise UnknownEmotionError(f"There is no mood map for {label!r} with strategy {strategy!r}.")
     likely = {e: p for e, p in likely.items() if e in targets}
@@ -227,17 +230,19 @@ def listener_start(*, result, correction=None) -> tuple[Target, int]:
 
     if correction is not None:
         return target_for(label=correction.corrected, strategy=Strategy.MATCH), 1
+    maps = _mood_map_targets(strategy=Strategy.MATCH)
     here = target_for(label=result.label, strategy=Strategy.MATCH, probabilities=result.probabilities,
-                      confidence=result.confidence)
+                      confidence=result.confidence, targets=maps)
     earlier = EmotionResult.objects.filter(
         submission__user_id=result.submission.user_id, created_at__lt=result.created_at,
         created_at__gte=result.created_at - timedelta(seconds=SMOOTHING_WINDOW_S),
-    ).exclude(pk=result.pk).values_list("label", "probabilities", "confidence", "created_at")
+    ).exclude(pk=result.pk).order_by("-created_at").values_list(
+        "label", "probabilities", "confidence", "created_at")[:SMOOTHING_MAX_READINGS - 1]
     readings = [Reading(here.point, 0.0)]
     for label, probabilities, confidence, created_at in earlier:
         try:
             point = target_for(label=label, strategy=Strategy.MATCH, probabilities=probabilities,
-                               confidence=confidence).point
+                               confidence=confidence, targets=maps).point
         except UnknownEmotionError:
             continue
         readings.append(Reading(point, (result.created_at - created_at).total_seconds()))
