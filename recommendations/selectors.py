@@ -143,7 +143,7 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
                    exclude_ids: set[int] = frozenset(), size: int = POOL_SIZE,
                    also_near: list[Point] = ()) -> list[Candidate]:
     """Active local tracks near the target point, from the mapped genres and from anywhere; and
-    (for a mood journey) half as many near each of the points `also_near`."""
+    (for a mood journey) a quarter as many near each of the points `also_near`."""
     base = Track.objects.filter(active=True)
     if not allow_explicit:
         base = base.filter(explicit=False)
@@ -161,11 +161,12 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
                 row["genres"] = _names(row["genre_ids"], genre_slugs)
                 rows[row["id"]] = row
 
-    for point, wanted in [(target.point, size), *((p, size // 2) for p in also_near)]:
+    for point, wanted in [(target.point, size), *((p, size // 4) for p in also_near)]:
         here = replace(target, valence=point.valence, energy=point.energy)
         found = len(rows)
-        # Start with a small box around the point and widen only when sparse.
-        for radius in (0.06, 0.15, 0.35, 1.0):
+        # Start with a small box around the point and widen only when sparse; a box for fewer
+        # tracks starts smaller (the sort of what it holds is most of the query's time).
+        for radius in (r * (wanted / size) ** 0.5 for r in (0.06, 0.15, 0.35, 1.0)):
             add(_near(base, here, radius, wanted))
             in_mapped = sum(1 for row in rows.values() if mapped.intersection(row["genres"]))
             if mapped and in_mapped < 30:
