@@ -61,7 +61,11 @@ def _direction(start: Target, goal: Target) -> str:
     return " and ".join(words) or "steadier"
 
 
-def _history(item: Ranked, prefs: Preferences) -> list[Reason]:
+def _known_artists(prefs: Preferences) -> set[str]:
+    return prefs.artist_affinity.keys() | {k[len("artist:"):] for k in prefs.beliefs.counts if k.startswith("artist:")}
+
+
+def _history(item: Ranked, prefs: Preferences, known: set[str]) -> list[Reason]:
     c = item.candidate
     reasons = []
     rating = prefs.ratings.get(c.track_id)
@@ -83,7 +87,6 @@ def _history(item: Ranked, prefs: Preferences) -> list[Reason]:
         if item.belief_lift.get(family, 0.0) > BELIEF_REASON:
             value = next(f.partition(":")[2] for f in c.features if f.startswith(f"{family}:"))
             reasons.append(Reason("learned_taste", {"feature": family, "value": value}))
-    known = prefs.artist_affinity.keys() | {k.partition(":")[2] for k in prefs.beliefs.counts if k.startswith("artist:")}
     if prefs.beliefs and not reasons and key not in known and c.track_id not in prefs.recent_track_ids:
         reasons.append(Reason("new_to_you"))
     return reasons
@@ -109,11 +112,17 @@ def _sound(item: Ranked, target: Target) -> list[Reason]:
     return []
 
 
-def explain(item: Ranked, target: Target, prefs: Preferences, *, start: Target | None = None) -> list[Reason]:
-    """The reasons for one ranked item: where it stands on a journey (what orders the set), then
+def explain(ranked: list[Ranked], target: Target, prefs: Preferences, *,
+            start: Target | None = None) -> list[list[Reason]]:
+    """The reasons for each ranked item: where it stands on a journey (what orders the set), then
     the strongest first: the listener's history, the track's sound or tags against the target, the
     genre the mood map asks for; and exploration."""
-    reasons = _journey(item, start, target) + _history(item, prefs) + _sound(item, target)
+    known = _known_artists(prefs)
+    return [_explain(item, target, prefs, start, known) for item in ranked]
+
+
+def _explain(item: Ranked, target: Target, prefs: Preferences, start: Target | None, known: set[str]) -> list[Reason]:
+    reasons = _journey(item, start, target) + _history(item, prefs, known) + _sound(item, target)
     parts = item.parts
     if parts.fit_genre is not None and target.genre_weights.get(parts.fit_genre, 0.0) >= 0.5:
         # The best-fitting genre scores; the others the map also asks for are named with it.

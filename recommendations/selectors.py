@@ -298,4 +298,4 @@ def preview_mood_map(*, emotion: str, strategy: str, k: int = 30) -> tuple[Targe
                           also_near=[start.point, start.point.toward(target.point, 0.5)] if start else [])
     prefs = Preferences()
     ranked = rank(pool, target, prefs, k=k, start=start)
-    return target, start, [PreviewRow(r, reasons.explain(r, target, prefs, start=start)) for r in ranked]
+    return target, start, [PreviewRow(r, why) for r, why in zip(ranked, reasons.explain(ranked, target, prefs, start=start))]

@@ -69,7 +69,7 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     prefs = selectors.preferences_for(user=user, favourite_genres=values["favourite"])
     ranked = engine.rank(candidates, target, prefs, start=start, explore_share=settings.RECOMMENDATION_EXPLORE_SHARE,
                          seed=f"{result.pk}:{strategy}:{correction.pk if correction else ''}")
-    explained = [reasons.explain(r, target, prefs, start=start) for r in ranked]
+    explained = reasons.explain(ranked, target, prefs, start=start)
 
     try:
         with transaction.atomic():
