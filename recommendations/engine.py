@@ -264,7 +264,8 @@ class _Board:
             distance2 = distance2 + INSTRUMENTAL_WEIGHT * gap ** 2
         return np.exp(-distance2 / (2 * CLOSENESS_SIGMA ** 2))
 
-    def pick(self, point: Point, t: float, *, explore: bool) -> tuple[int, float, np.ndarray] | None:
+    def pick(self, point: Point, t: float, *, explore: bool,
+             tested: set[str] = frozenset()) -> tuple[int, float, np.ndarray] | None:
         """The best available candidate for a point, `t` of the way from the first map to the last."""
         goal = self.maps[-1]
         near = self.closeness(point, goal.instrumentalness if t >= 0.5 or len(self.maps) == 1
@@ -276,6 +277,8 @@ class _Board:
             factor = factor * self.sampled
         score = (near * factor + bonus) * self.freshness * diversity
         allowed = self.available & self.explorable & (near >= EXPLORE_MIN_CLOSENESS) if explore else self.available
+        if explore and tested:  # one bet per feature and set: a second teaches nothing new
+            allowed = allowed & np.array([not tested.intersection(c.features) for c in self.candidates])
         if not allowed.any():
             return None
         index = int(np.argmax(np.where(allowed, score, -np.inf)))
@@ -320,8 +323,9 @@ def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: 
     board = _Board(unique, maps, prefs, mean, sample)
     path = waypoints(start.point, target.point, k) if start is not None else [(1.0, target.point)] * k
     picked: list[Ranked] = []
+    tested: set[str] = set()
     for position, (t, point) in enumerate(path):
-        choice = board.pick(point, t, explore=True) if position in slots and sample is not None else None
+        choice = board.pick(point, t, explore=True, tested=tested) if position in slots and sample is not None else None
         explored = choice is not None
         choice = choice or board.pick(point, t, explore=False)
         if choice is None:
@@ -329,11 +333,14 @@ def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: 
         index, score, near = choice
         candidate = unique[index]
         parts = board.parts(index, t, float(near[index]))
+        bet = _explored_feature(candidate, mean, sample) if explored else None
+        if bet:
+            tested.add(bet)
         # An explored item's stored score is what it is believed worth, not its lucky draw.
         picked.append(Ranked(
             candidate=candidate, score=round(parts.total if explored else score, 4), parts=parts, point=point,
             progress=t if start is not None else None, explored=explored,
-            explored_feature=_explored_feature(candidate, mean, sample) if explored else None,
+            explored_feature=bet,
             belief_lift=mean.lift(candidate.features)))
     return picked
 

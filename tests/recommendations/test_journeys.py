@@ -47,7 +47,8 @@ def test_a_journey_starts_where_the_listener_is_and_arrives_at_the_target(catalo
 def test_sad_lift_starts_with_sad_songs_and_ends_with_happy_ones(catalog, result_for):
     items = list(services.build_recommendation_set(result=result_for("sad"), strategy="lift").items.all())
     assert "sad" in moods(items[0])
-    assert all("happy" in moods(i) for i in items[6:])
+    # From rank 7 on: happy songs (an explored one may be merely energetic), none sad.
+    assert sum("happy" in moods(i) for i in items[6:]) >= 3 and not any("sad" in moods(i) for i in items[6:])
 
 
 def test_match_sets_and_listeners_already_there_do_not_travel(catalog, result_for):
