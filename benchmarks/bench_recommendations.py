@@ -1,5 +1,8 @@
 """Latency of building one recommendation set with 100,000 tracks in PostgreSQL (Spotify excluded).
 
+The listener likes the first and dislikes the last track of every set (untimed), so reasons,
+beliefs and exploration work on a growing history; lift and calm sets are journeys.
+
 Creates a throw-away test database (test_<name>), generates the catalog there (random positions,
 1-2 genres each, a mood tag on a third of them), then times services.build_recommendation_set
 end to end (target, candidate queries, ranking, storing the set) for results of every emotion.
@@ -46,6 +49,7 @@ def generate(n: int) -> None:
             v, e = rng.random(), rng.random()
             tracks.append(Track(title=f"Song {i}", artist=f"Artist {i % 20000}", match_key=f"artist {i}|song {i}",
                                 valence=v, energy=e, est_valence=v, est_energy=e, popularity=rng.randint(0, 100),
+                                year=rng.randint(1955, 2025), tempo=rng.uniform(60, 180),
                                 source=Track.Source.IMPORTED, explicit=rng.random() < 0.1))
         created = Track.objects.bulk_create(tracks, batch_size=5000)
         through = Track.genres.through
@@ -103,6 +107,9 @@ def main() -> None:
                 query_counts.append(len(queries))
                 sql_ms.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
             assert rec_set.items.count() == 10
+            # A listener with a growing history (untimed): likes the first track, dislikes the last.
+            services.record_feedback(user=user, recommendation=rec_set.items.get(rank=1), action="like")
+            services.record_feedback(user=user, recommendation=rec_set.items.get(rank=10), action="dislike")
             if run >= 10:  # warm-up
                 timings[strategy].append(elapsed)
         everything = sorted(t for ts in timings.values() for t in ts)

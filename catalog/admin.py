@@ -1,12 +1,14 @@
 """Curating the catalog in Django admin: mood maps with inline genres, tracks with inline tags,
 bulk tag actions, suggestion review, CSV import (with a per-row report) and export."""
 import io
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from . import services
 from .errors import CatalogImportError
@@ -47,7 +49,7 @@ class MoodMapGenreInline(admin.TabularInline):
 
 @admin.register(MoodMap)
 class MoodMapAdmin(admin.ModelAdmin):
-    list_display = ["emotion", "strategy", "description", "genre_list", "keywords", "updated_at"]
+    list_display = ["emotion", "strategy", "description", "genre_list", "keywords", "updated_at", "preview"]
     list_filter = ["strategy", "emotion"]
     filter_horizontal = ["moods"]
     inlines = [MoodMapGenreInline]
@@ -58,6 +60,13 @@ class MoodMapAdmin(admin.ModelAdmin):
     @admin.display(description="genres")
     def genre_list(self, obj):
         return ", ".join(f"{w.genre.slug} {w.weight:g}" for w in obj.genre_weights.all())
+
+    @admin.display(description="preview")
+    def preview(self, obj):
+        # The recommendations app owns the ranking; its admin serves the preview.
+        url = reverse("admin:recommendations_moodmap_preview")
+        return format_html('<a href="{}?{}">Preview this mood map</a>', url,
+                           urlencode({"emotion": obj.emotion.code, "strategy": obj.strategy}))
 
 
 class TrackMoodTagInline(admin.TabularInline):

@@ -1,13 +1,21 @@
-"""The ranking of candidate tracks for a target mood: plain Python, no database, no network.
+"""The ranking of candidate tracks for a target mood: plain Python and numpy, no database, no network.
 
-Used by the service (candidates from PostgreSQL and Spotify) and by the offline quality benchmark
-alike, so what is measured offline is what people get.
+Used by the service (candidates from PostgreSQL and Spotify), the admin preview, the offline quality
+benchmark and the exploration simulation alike, so what is measured offline is what people get.
+Every score is kept as its parts (`ScoreParts`), so reasons and the curators' preview say what
+actually put a track where it is.
 """
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+
+from . import bandit
+from .journey import Point, waypoints
 
 # How far from the target a track may sit before it stops counting as close (valence/energy units).
 CLOSENESS_SIGMA = 0.2
@@ -21,8 +29,20 @@ AFFINITY_STRENGTH = 0.45
 AFFINITY_LIMIT = 4.0
 FAVOURITE_GENRE_BONUS = 1.0
 MOOD_TAG_BONUS = 0.15
+POPULARITY_BONUS = 0.02
 FRESHNESS_FACTOR = 0.5   # a track recommended to this user recently keeps half its score
 DIVERSITY_FACTOR = 0.6   # each earlier pick by the same artist multiplies the score again
+GENRE_DIVERSITY_FACTOR = 0.85  # and each earlier pick whose best-fitting genre is the same
+# An explored track must still sit this close to the set's target (closeness, 0..1): exploring
+# tries other genres, artists and eras for the same mood, never other moods.
+EXPLORE_MIN_CLOSENESS = 0.5
+# Nor does it bring back what the listener turned down: no explored track has a genre or artist
+# with a learned affinity this far below zero (one dislike is -1.5).
+EXPLORE_MAX_DISLIKE = 1.0
+
+# How one piece of feedback moves the user's learned affinity for the track's genres and artist.
+FEEDBACK_DELTAS = {"like": 1.0, "dislike": -1.5, "played": 0.25, "skipped": -0.5}
+RATING_DELTAS = {1: -1.5, 2: -0.75, 3: 0.0, 4: 0.75, 5: 1.5}
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,10 @@ class Target:
     blend: dict[str, float] = field(default_factory=dict)  # emotion -> probability when blended
     instrumentalness: float | None = None  # None: the target's moods do not care
 
+    @property
+    def point(self) -> Point:
+        return Point(self.valence, self.energy)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -53,6 +77,20 @@ class Candidate:
     popularity: int | None = None
     source: str = "catalog"
     instrumentalness: float | None = None
+    year: int | None = None
+    tempo: float | None = None
+
+    @cached_property
+    def features(self) -> list[str]:
+        # Only measured positions describe a sound: a tag-placed track sits where its mood tag is.
+        return bandit.features_of(genres=self.genres, artist_key=artist_key(self.artist), year=self.year,
+                                  valence=self.valence if self.measured else None, energy=self.energy)
+
+
+@dataclass(frozen=True)
+class Rating:
+    stars: int
+    days_ago: int
 
 
 @dataclass
@@ -61,28 +99,75 @@ class Preferences:
     artist_affinity: dict[str, float] = field(default_factory=dict)
     favourite_genres: frozenset[str] = frozenset()
     recent_track_ids: frozenset[int] = frozenset()
+    beliefs: bandit.Beliefs = field(default_factory=bandit.Beliefs)
+    ratings: dict[int, Rating] = field(default_factory=dict)  # track id -> the latest rating of it
+    liked_track_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """Why a track scores what it scores: total = (closeness x genre_fit x affinity x belief
+    + mood_bonus + popularity_bonus) x freshness x diversity."""
+
+    closeness: float
+    genre_fit: float
+    fit_genre: str | None
+    affinity: float
+    belief: float
+    mood_bonus: float
+    mood_hit: tuple[str, ...]
+    popularity_bonus: float
+    freshness: float = 1.0
+    diversity: float = 1.0
+
+    @property
+    def total(self) -> float:
+        return ((self.closeness * self.genre_fit * self.affinity * self.belief + self.mood_bonus
+                 + self.popularity_bonus) * self.freshness * self.diversity)
 
 
 @dataclass
 class Ranked:
     candidate: Candidate
     score: float
-    why: str
+    parts: ScoreParts
+    point: Point  # where this rank aimed: the target, or its waypoint on a journey
+    progress: float | None = None  # 0 = where the listener is, 1 = the target; None: not a journey
+    explored: bool = False
+    explored_feature: str | None = None  # the feature this pick bets on ("genre:jazz")
+    belief_lift: dict[str, float] = field(default_factory=dict)  # family -> believed mean - prior
 
 
 def artist_key(artist: str) -> str:
     return " ".join(artist.casefold().split())[:300]
 
 
+def affinity_delta(*, action: str, rating: int | None = None) -> float:
+    return RATING_DELTAS[rating] if action == "rate" and rating else FEEDBACK_DELTAS.get(action, 0.0)
+
+
+def learn(prefs: Preferences, candidate: Candidate, *, action: str, rating: int | None = None) -> None:
+    """Apply one piece of feedback in memory, as `services.record_feedback` does in the database."""
+    delta = affinity_delta(action=action, rating=rating)
+    key = artist_key(candidate.artist)
+    prefs.artist_affinity[key] = _clip(prefs.artist_affinity.get(key, 0.0) + delta)
+    for genre in candidate.genres:
+        prefs.genre_affinity[genre] = _clip(prefs.genre_affinity.get(genre, 0.0) + delta)
+    prefs.beliefs.add(candidate.features, *bandit.counts_for(action=action, rating=rating))
+
+
 def _clip(value: float) -> float:
     return max(-AFFINITY_LIMIT, min(AFFINITY_LIMIT, value))
 
 
-def _genre_weight(candidate: Candidate, target: Target) -> float:
+def _genre_fit(candidate: Candidate, target: Target) -> tuple[float, str | None]:
     if not candidate.genres:
-        return UNKNOWN_GENRE_WEIGHT
-    mapped = [target.genre_weights[g] for g in candidate.genres if g in target.genre_weights]
-    return max(mapped) if mapped else UNMAPPED_GENRE_WEIGHT
+        return 0.3 + 0.7 * UNKNOWN_GENRE_WEIGHT, None
+    mapped = [(target.genre_weights[g], g) for g in candidate.genres if g in target.genre_weights]
+    if not mapped:
+        return 0.3 + 0.7 * UNMAPPED_GENRE_WEIGHT, None
+    weight, genre = max(mapped)
+    return 0.3 + 0.7 * weight, genre
 
 
 def _genre_affinity(candidate: Candidate, prefs: Preferences) -> float:
@@ -95,71 +180,170 @@ def _genre_affinity(candidate: Candidate, prefs: Preferences) -> float:
     return negative if negative < 0 else max(values)
 
 
-def base_score(candidate: Candidate, target: Target, prefs: Preferences) -> tuple[float, list[str]]:
-    """Closeness to the target times genre weight, scaled by learned affinities; plus reasons."""
-    distance2 = (candidate.valence - target.valence) ** 2 + (candidate.energy - target.energy) ** 2
-    texture = target.instrumentalness is not None and candidate.instrumentalness is not None
-    if texture:
-        distance2 += INSTRUMENTAL_WEIGHT * (candidate.instrumentalness - target.instrumentalness) ** 2
-    closeness = math.exp(-distance2 / (2 * CLOSENESS_SIGMA ** 2))
-    genre_weight = _genre_weight(candidate, target)
+def closeness(candidate: Candidate, point: Point, instrumentalness: float | None) -> float:
+    distance2 = (candidate.valence - point.valence) ** 2 + (candidate.energy - point.energy) ** 2
+    if instrumentalness is not None and candidate.instrumentalness is not None:
+        distance2 += INSTRUMENTAL_WEIGHT * (candidate.instrumentalness - instrumentalness) ** 2
+    return math.exp(-distance2 / (2 * CLOSENESS_SIGMA ** 2))
+
+
+def _listener_parts(candidate: Candidate, prefs: Preferences) -> tuple[float, float, float]:
+    """The parts that do not depend on the target: (affinity, popularity bonus, freshness)."""
     genre_aff = _clip(_genre_affinity(candidate, prefs))
     artist_aff = _clip(prefs.artist_affinity.get(artist_key(candidate.artist), 0.0))
-    score = closeness * (0.3 + 0.7 * genre_weight) * math.exp(AFFINITY_STRENGTH * (genre_aff + artist_aff))
-    mood_hit = sorted(set(candidate.moods) & target.moods)
-    if mood_hit:
-        score += MOOD_TAG_BONUS
-    if candidate.popularity is not None:
-        score += 0.02 * candidate.popularity / 100
-    reasons = []
-    if candidate.measured:
-        reasons.append(("high" if candidate.valence >= 0.6 else "low" if candidate.valence <= 0.35 else "mid")
-                       + " valence, "
-                       + ("high" if candidate.energy >= 0.65 else "low" if candidate.energy <= 0.35 else "mid")
-                       + " energy"
-                       + (", instrumental" if texture and candidate.instrumentalness >= 0.5 else ""))
-    elif mood_hit:
-        reasons.append(f"tagged {'/'.join(mood_hit)}")
-    if artist_aff > 0.5:
-        reasons.append("you liked this artist")
-    if any(g in prefs.favourite_genres for g in candidate.genres):
-        reasons.append("a favourite genre of yours")
-    elif genre_aff > 0.5:
-        reasons.append("you liked this genre")
-    return score, reasons
+    return (math.exp(AFFINITY_STRENGTH * (genre_aff + artist_aff)),
+            POPULARITY_BONUS * candidate.popularity / 100 if candidate.popularity is not None else 0.0,
+            FRESHNESS_FACTOR if candidate.track_id in prefs.recent_track_ids else 1.0)
 
 
-def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: int = 10) -> list[Ranked]:
-    """Pick k tracks greedily, penalising recently recommended tracks and repeated artists."""
-    head = f"{target.emotion} -> {target.strategy}"
-    if target.blend:
-        head = "unsure (" + " / ".join(f"{e} {p:.0%}" for e, p in target.blend.items()) + f") -> {target.strategy}"
-    if target.description:
-        head += f": {target.description}"
-    seen: set[int] = set()
-    scored = []
-    for candidate in candidates:
-        if candidate.track_id in seen:
-            continue
-        seen.add(candidate.track_id)
-        score, reasons = base_score(candidate, target, prefs)
-        if candidate.track_id in prefs.recent_track_ids:
-            score *= FRESHNESS_FACTOR
-        scored.append((score, candidate, reasons))
-    scored.sort(key=lambda item: (-item[0], item[1].track_id))
+def _map_parts(candidate: Candidate, target: Target) -> tuple[float, str | None, tuple[str, ...]]:
+    """The parts the mood map decides: (genre fit, the genre that gave it, the moods that matched)."""
+    genre_fit, fit_genre = _genre_fit(candidate, target)
+    return genre_fit, fit_genre, tuple(sorted(set(candidate.moods) & target.moods))
+
+
+def _compose(listener: tuple[float, float, float], mapped: tuple[float, str | None, tuple[str, ...]],
+             near: float, belief: float) -> ScoreParts:
+    (affinity, popularity_bonus, freshness), (genre_fit, fit_genre, mood_hit) = listener, mapped
+    return ScoreParts(closeness=near, genre_fit=genre_fit, fit_genre=fit_genre, affinity=affinity, belief=belief,
+                      mood_bonus=MOOD_TAG_BONUS if mood_hit else 0.0, mood_hit=mood_hit,
+                      popularity_bonus=popularity_bonus, freshness=freshness)
+
+
+def score_parts(candidate: Candidate, target: Target, prefs: Preferences, belief: float = 1.0) -> ScoreParts:
+    """The parts of a track's score for a target (before the set's diversity)."""
+    return _compose(_listener_parts(candidate, prefs), _map_parts(candidate, target),
+                    closeness(candidate, target.point, target.instrumentalness), belief)
+
+
+def explore_slots(k: int, share: float) -> list[int]:
+    """Which ranks (0-based) of a k-track set explore: round(k x share) of them, spread out, never
+    the first."""
+    n = min(k - 1, round(k * share)) if k > 1 else 0
+    return sorted({int((j + 1) * k / (n + 1)) for j in range(n)})
+
+
+class _Board:
+    """The candidates as arrays, so each rank is chosen with a few vectorised operations."""
+
+    def __init__(self, candidates: list[Candidate], maps: list[Target], prefs: Preferences,
+                 mean: bandit.FeatureView, sample: bandit.FeatureView | None):
+        self.candidates = candidates
+        self.maps = maps
+        lifts = bandit.Lifts([c.features for c in candidates], mean.index)
+        self.beliefs = lifts.multipliers(mean)
+        self.listener = [_listener_parts(c, prefs) for c in candidates]
+        self.mapped = [[_map_parts(c, t) for c in candidates] for t in maps]
+        affinity, popularity, freshness = (np.array(column) for column in zip(*self.listener))
+        self.valence = np.array([c.valence for c in candidates])
+        self.energy = np.array([c.energy for c in candidates])
+        instrumental = [c.instrumentalness for c in candidates]
+        self.instrumental = np.array([np.nan if v is None else v for v in instrumental])
+        self.known_instrumental = ~np.isnan(self.instrumental)
+        # Per map: the multiplicative part before closeness, and the additive bonuses.
+        self.factor = [np.array([m[0] for m in ms]) * affinity * self.beliefs for ms in self.mapped]
+        self.bonus = [np.array([MOOD_TAG_BONUS if m[2] else 0.0 for m in ms]) + popularity for ms in self.mapped]
+        self.freshness = freshness
+        self.explorable = affinity >= math.exp(-AFFINITY_STRENGTH * EXPLORE_MAX_DISLIKE)
+        self.sampled = lifts.multipliers(sample) / self.beliefs if sample is not None else None
+        keys = [artist_key(c.artist) for c in candidates]
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        self.artist = np.array([index[key] for key in keys], dtype=int)
+        self.artist_count = np.zeros(len(index), dtype=int)
+        # Variety of genres, except the ones the listener says or shows they love.
+        loved = prefs.favourite_genres | {g for g, w in prefs.genre_affinity.items() if w > 0}
+        genres = {g: i + 1 for i, g in enumerate(sorted({m[1] for m in self.mapped[-1] if m[1] and m[1] not in loved}))}
+        self.genre = np.array([genres.get(m[1], 0) for m in self.mapped[-1]], dtype=int)
+        self.genre_count = np.zeros(len(genres) + 1, dtype=int)  # 0: no mapped genre, never counted
+        self.available = np.ones(len(candidates), dtype=bool)
+
+    def closeness(self, point: Point, instrumentalness: float | None) -> np.ndarray:
+        distance2 = (self.valence - point.valence) ** 2 + (self.energy - point.energy) ** 2
+        if instrumentalness is not None:
+            gap = np.where(self.known_instrumental, self.instrumental - instrumentalness, 0.0)
+            distance2 = distance2 + INSTRUMENTAL_WEIGHT * gap ** 2
+        return np.exp(-distance2 / (2 * CLOSENESS_SIGMA ** 2))
+
+    def pick(self, point: Point, t: float, *, explore: bool,
+             tested: set[str] = frozenset()) -> tuple[int, float, np.ndarray] | None:
+        """The best available candidate for a point, `t` of the way from the first map to the last."""
+        goal = self.maps[-1]
+        near = self.closeness(point, goal.instrumentalness if t >= 0.5 or len(self.maps) == 1
+                              else self.maps[0].instrumentalness)
+        factor = self.factor[-1] if len(self.maps) == 1 else (1 - t) * self.factor[0] + t * self.factor[-1]
+        bonus = self.bonus[-1] if len(self.maps) == 1 else (1 - t) * self.bonus[0] + t * self.bonus[-1]
+        diversity = self.diversity()
+        if explore:
+            factor = factor * self.sampled
+        score = (near * factor + bonus) * self.freshness * diversity
+        allowed = self.available & self.explorable & (near >= EXPLORE_MIN_CLOSENESS) if explore else self.available
+        if explore and tested:  # one bet per feature and set: a second teaches nothing new
+            allowed = allowed & np.array([not tested.intersection(c.features) for c in self.candidates])
+        if not allowed.any():
+            return None
+        index = int(np.argmax(np.where(allowed, score, -np.inf)))
+        self.available[index] = False
+        self.chosen_diversity = float(diversity[index])
+        self.artist_count[self.artist[index]] += 1
+        if self.genre[index]:
+            self.genre_count[self.genre[index]] += 1
+        return index, float(score[index]), near
+
+    def parts(self, index: int, t: float, near: float) -> ScoreParts:
+        """The parts of a chosen candidate's score, from the map nearer its place on the path."""
+        mapped = self.mapped[0 if len(self.maps) == 2 and t < 0.5 else -1][index]
+        return replace(_compose(self.listener[index], mapped, near, float(self.beliefs[index])),
+                       diversity=self.chosen_diversity)
+
+    def diversity(self) -> np.ndarray:
+        return DIVERSITY_FACTOR ** self.artist_count[self.artist] * GENRE_DIVERSITY_FACTOR ** self.genre_count[self.genre]
+
+
+def _explored_feature(candidate: Candidate, mean: bandit.FeatureView, sample: bandit.FeatureView) -> str:
+    """The feature whose draw most exceeded its believed value: what this pick is testing."""
+    return max(candidate.features, key=lambda key: (sample.value(key) - mean.value(key), key))
+
+
+def rank(candidates: list[Candidate], target: Target, prefs: Preferences, *, k: int = 10,
+         start: Target | None = None, explore_share: float = 0.0, seed: int | str | None = None) -> list[Ranked]:
+    """Pick k tracks greedily, penalising recently recommended tracks and repeated artists.
+
+    With `start` (the listener's own mood), rank i aims at a waypoint on the way from `start` to
+    `target`. `explore_share` of the ranks go to Thompson sampling over the listener's believed
+    taste (seeded by `seed`, so a set is reproducible); those items are marked explored.
+    """
+    unique = list({c.track_id: c for c in sorted(candidates, key=lambda c: c.track_id)}.values())
+    if not unique:
+        return []
+    features = {key for c in unique for key in c.features}
+    slots = set(explore_slots(k, explore_share))
+    rng = np.random.default_rng(_seed(seed)) if slots else None
+    mean, sample = bandit.views(features, prefs.beliefs, target.genre_weights, rng)
+    maps = [start, target] if start is not None else [target]
+    board = _Board(unique, maps, prefs, mean, sample)
+    path = waypoints(start.point, target.point, k) if start is not None else [(1.0, target.point)] * k
     picked: list[Ranked] = []
-    artist_count: dict[str, int] = defaultdict(int)
-    pool = scored
-    while pool and len(picked) < k:
-        best_index, best_score = 0, -1.0
-        for index, (score, candidate, _) in enumerate(pool):
-            adjusted = score * DIVERSITY_FACTOR ** artist_count[artist_key(candidate.artist)]
-            if adjusted > best_score:
-                best_index, best_score = index, adjusted
-            if score <= best_score:  # sorted: nothing further down can beat it
-                break
-        score, candidate, reasons = pool.pop(best_index)
-        artist_count[artist_key(candidate.artist)] += 1
-        why = "; ".join([head, *reasons])[:300]
-        picked.append(Ranked(candidate=candidate, score=round(best_score, 4), why=why))
+    tested: set[str] = set()
+    for position, (t, point) in enumerate(path):
+        choice = board.pick(point, t, explore=True, tested=tested) if position in slots and sample is not None else None
+        explored = choice is not None
+        choice = choice or board.pick(point, t, explore=False)
+        if choice is None:
+            break
+        index, score, near = choice
+        candidate = unique[index]
+        parts = board.parts(index, t, float(near[index]))
+        bet = _explored_feature(candidate, mean, sample) if explored else None
+        if bet:
+            tested.add(bet)
+        # An explored item's stored score is what it is believed worth, not its lucky draw.
+        picked.append(Ranked(
+            candidate=candidate, score=round(parts.total if explored else score, 4), parts=parts, point=point,
+            progress=t if start is not None else None, explored=explored,
+            explored_feature=bet,
+            belief_lift=mean.lift(candidate.features)))
     return picked
+
+
+def _seed(seed: int | str | None) -> int:
+    return seed if isinstance(seed, int) else zlib.crc32(str(seed).encode())

@@ -1,10 +1,10 @@
 """The recommendations part of a person's data export: the music shown to them, their feedback,
-their corrections and what Moodify learned from them."""
+their corrections and what Moodify learned from them (affinities and taste beliefs)."""
 from __future__ import annotations
 
 from typing import Any
 
-from recommendations.models import Affinity, EmotionCorrection, Feedback, RecommendationSet
+from recommendations.models import Affinity, EmotionCorrection, Feedback, RecommendationSet, TasteBelief
 
 
 def user_export_section(sender, user, **kwargs) -> dict[str, Any]:
@@ -28,6 +28,8 @@ def user_export_section(sender, user, **kwargs) -> dict[str, Any]:
                         "id": item.id,
                         "rank": item.rank,
                         "why": item.why,
+                        "reasons": item.reasons,
+                        "explored": item.explored,
                         "source": item.source,
                         "track": {"title": item.track.title, "artist": item.track.artist},
                     }
@@ -58,5 +60,9 @@ def user_export_section(sender, user, **kwargs) -> dict[str, Any]:
         "taste": [
             {"kind": a.kind, "key": a.key, "weight": a.weight}
             for a in Affinity.objects.filter(user=user).order_by("kind", "key")
+        ],
+        "taste_beliefs": [
+            {"feature": b.feature, "liked": b.liked, "disliked": b.disliked}
+            for b in TasteBelief.objects.filter(user=user).order_by("feature")
         ],
     }

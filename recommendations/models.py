@@ -22,6 +22,11 @@ class RecommendationSet(models.Model):
     target_arousal = models.FloatField()
     blended = models.BooleanField(default=False, help_text="Target blended from several emotions.")
     notice = models.CharField(max_length=200, blank=True)
+    summary = models.CharField(max_length=300, blank=True,
+                               help_text="What the set answers, e.g. \"Feeling sad, to lift your mood: upbeat pop.\"")
+    journey = models.JSONField(
+        null=True, blank=True,
+        help_text="For lift/calm: the path from the listener's (smoothed) mood to the target, one point per rank.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -46,7 +51,10 @@ class Recommendation(models.Model):
     rank = models.PositiveSmallIntegerField()
     score = models.FloatField()
     source = models.CharField(max_length=8, choices=Source.choices)
-    why = models.CharField(max_length=300)
+    why = models.CharField(max_length=300, help_text="The reasons below, in a sentence.")
+    reasons = models.JSONField(default=list, blank=True,
+                               help_text='What put the track here: [{"code": "liked_artist", "artist": ...}, ...].')
+    explored = models.BooleanField(default=False, help_text="Chosen to learn the listener's taste (exploration).")
 
     class Meta:
         ordering = ["recommendation_set", "rank"]
@@ -100,6 +108,25 @@ class Affinity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}:{self.key} {self.weight:+.2f}"
+
+
+class TasteBelief(models.Model):
+    """Liked / disliked pseudo-counts of one track feature ("genre:jazz", "decade:1980s") for a
+    user: the evidence of the exploration bandit (recommendations.bandit)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="taste_beliefs")
+    feature = models.CharField(max_length=320)
+    liked = models.FloatField(default=0.0)
+    disliked = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "feature"], name="unique_taste_belief"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.feature} +{self.liked:g}/-{self.disliked:g}"
 
 
 class EmotionCorrection(models.Model):

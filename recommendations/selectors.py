@@ -1,6 +1,7 @@
 """Reads for the recommendation engine: targets from mood maps, candidates, user preferences."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -13,14 +14,19 @@ from catalog.defaults import circumplex_to_music, shared_instrumentalness
 from catalog.errors import UnknownEmotionError
 from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
 
-from .engine import Candidate, Preferences, Target
-from .models import Affinity, Recommendation, RecommendationSet
+from .bandit import Beliefs
+from .engine import Candidate, Preferences, Ranked, Rating, Target, rank
+from . import reasons
+from .journey import SMOOTHING_MAX_READINGS, SMOOTHING_WINDOW_S, Point, Reading, smoothed, travels
+from .models import Affinity, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
 LOW_CONFIDENCE = 0.5
 BLEND_MIN_PROBABILITY = 0.1
 RECENT_DAYS = 7
 POOL_SIZE = 200
+# The feedback a set's reasons look back on ("you rated this 5 stars last week").
+HISTORY_LIMIT = 500
 
 
 MOOD_MAP_CACHE_KEY = "recommendations:mood-map-targets:{strategy}"
@@ -55,12 +61,15 @@ def _target_from(mood_map: MoodMap) -> Target:
 
 
 def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | None = None,
-               confidence: float | None = None) -> Target:
-    """The one place that turns an emotion (or a probability blend of emotions) into a target."""
+               confidence: float | None = None, targets: dict[str, Target] | None = None) -> Target:
+    """The one place that turns an emotion (or a probability blend of emotions) into a target.
+
+    `targets`: the strategy's maps when the caller already holds them (one cache read for many results).
+    """
     probabilities = probabilities or {}
     unsure = confidence is not None and confidence < LOW_CONFIDENCE and probabilities
     likely = {e: p for e, p in probabilities.items() if p >= BLEND_MIN_PROBABILITY} if unsure else {}
-    targets = _mood_map_targets(strategy=strategy)
+    targets = targets if targets is not None else _mood_map_targets(strategy=strategy)
     if label not in targets:
         raise UnknownEmotionError(f"There is no mood map for {label!r} with strategy {strategy!r}.")
     likely = {e: p for e, p in likely.items() if e in targets}
@@ -122,7 +131,7 @@ def _near(queryset: QuerySet, target: Target, radius: float, limit: int) -> list
         est_energy__gte=target.energy - radius, est_energy__lte=target.energy + radius,
     ).annotate(distance=distance, genre_ids=_GENRE_IDS, mood_ids=_MOOD_IDS).order_by("distance", "id")
         .values("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity",
-                "instrumentalness", "genre_ids", "mood_ids")[:limit])
+                "instrumentalness", "year", "tempo", "genre_ids", "mood_ids")[:limit])
 
 
 def _names(joined: str | None, names: dict[int, str]) -> tuple[str, ...]:
@@ -131,8 +140,10 @@ def _names(joined: str | None, names: dict[int, str]) -> tuple[str, ...]:
 
 
 def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_explicit: bool = True,
-                   exclude_ids: set[int] = frozenset(), size: int = POOL_SIZE) -> list[Candidate]:
-    """Active local tracks near the target point, from the mapped genres and from anywhere."""
+                   exclude_ids: set[int] = frozenset(), size: int = POOL_SIZE,
+                   also_near: list[Point] = ()) -> list[Candidate]:
+    """Active local tracks near the target point, from the mapped genres and from anywhere; and
+    (for a mood journey) a quarter as many near each of the points `also_near`."""
     base = Track.objects.filter(active=True)
     if not allow_explicit:
         base = base.filter(explicit=False)
@@ -150,21 +161,26 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
                 row["genres"] = _names(row["genre_ids"], genre_slugs)
                 rows[row["id"]] = row
 
-    # Start with a small box around the target and widen only when sparse.
-    for radius in (0.06, 0.15, 0.35, 1.0):
-        add(_near(base, target, radius, size))
-        in_mapped = sum(1 for row in rows.values() if mapped.intersection(row["genres"]))
-        if mapped and in_mapped < 30:
-            # Too few tracks of the mapped genres nearby: look for them specifically.
-            add(_near(base.filter(id__in=Track.genres.through.objects.filter(
-                genre__slug__in=mapped).values("track_id")), target, radius, size // 2))
-        if len(rows) >= 40:
-            break
+    for point, wanted in [(target.point, size), *((p, size // 4) for p in also_near)]:
+        here = replace(target, valence=point.valence, energy=point.energy)
+        found = len(rows)
+        # Start with a small box around the point and widen only when sparse; a box for fewer
+        # tracks starts smaller (the sort of what it holds is most of the query's time).
+        for radius in (r * (wanted / size) ** 0.5 for r in (0.06, 0.15, 0.35, 1.0)):
+            add(_near(base, here, radius, wanted))
+            in_mapped = sum(1 for row in rows.values() if mapped.intersection(row["genres"]))
+            if mapped and in_mapped < 30:
+                # Too few tracks of the mapped genres nearby: look for them specifically.
+                add(_near(base.filter(id__in=Track.genres.through.objects.filter(
+                    genre__slug__in=mapped).values("track_id")), here, radius, wanted // 2))
+            if len(rows) - found >= 40 * wanted // size:
+                break
     return [
         Candidate(track_id=i, artist=row["artist"], valence=row["est_valence"], energy=row["est_energy"],
                   genres=row["genres"], moods=_names(row["mood_ids"], mood_codes),
                   measured=row["valence"] is not None and row["energy"] is not None,
-                  popularity=row["popularity"], instrumentalness=row["instrumentalness"])
+                  popularity=row["popularity"], instrumentalness=row["instrumentalness"], year=row["year"],
+                  tempo=row["tempo"])
         for i, row in rows.items() if i not in exclude_ids
     ]
 
@@ -176,7 +192,7 @@ def candidates_for_tracks(*, tracks: list[Track], source: str) -> list[Candidate
                   moods=tuple(tag.mood.code for tag in t.mood_tags.all()
                               if not tag.rejected and tag.source != TrackMoodTag.Source.SUGGESTED),
                   measured=t.valence is not None and t.energy is not None, popularity=t.popularity,
-                  source=source, instrumentalness=t.instrumentalness)
+                  source=source, instrumentalness=t.instrumentalness, year=t.year, tempo=t.tempo)
         for t in tracks if t.est_valence is not None and t.est_energy is not None
     ]
 
@@ -186,11 +202,53 @@ def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
     artist_affinity: dict[str, float] = {}
     for kind, key, weight in Affinity.objects.filter(user=user).values_list("kind", "key", "weight"):
         (genre_affinity if kind == Affinity.Kind.GENRE else artist_affinity)[key] = weight
-    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    now = timezone.now()
     recent = Recommendation.objects.filter(
-        recommendation_set__user=user, recommendation_set__created_at__gte=since).values_list("track_id", flat=True)
+        recommendation_set__user=user, recommendation_set__created_at__gte=now - timedelta(days=RECENT_DAYS)
+    ).values_list("track_id", flat=True)
+    beliefs = Beliefs({f: (a, b) for f, a, b in TasteBelief.objects.filter(user=user).values_list(
+        "feature", "liked", "disliked")})
+    ratings: dict[int, Rating] = {}
+    liked: dict[int, bool] = {}
+    history = Feedback.objects.filter(user=user, action__in=["like", "dislike", "rate"]).order_by(
+        "-created_at", "-id").values_list("recommendation__track_id", "action", "rating", "created_at")
+    for track_id, action, rating, created_at in history[:HISTORY_LIMIT]:  # newest first: the first one counts
+        if action == Feedback.Action.RATE:
+            ratings.setdefault(track_id, Rating(stars=rating, days_ago=(now - created_at).days))
+        else:
+            liked.setdefault(track_id, action == Feedback.Action.LIKE)
     return Preferences(genre_affinity=genre_affinity, artist_affinity=artist_affinity,
-                       favourite_genres=frozenset(favourite_genres), recent_track_ids=frozenset(recent))
+                       favourite_genres=frozenset(favourite_genres), recent_track_ids=frozenset(recent),
+                       beliefs=beliefs, ratings=ratings,
+                       liked_track_ids=frozenset(t for t, is_liked in liked.items() if is_liked))
+
+
+def listener_start(*, result, correction=None) -> tuple[Target, int]:
+    """Where the listener is, as the music that would match them: the match-strategy target of the
+    detected (or corrected) emotion, its point smoothed with the user's results of the last few
+    minutes so one odd recording does not flip the music; and how many results were smoothed."""
+    from emotion.models import EmotionResult
+
+    if correction is not None:
+        return target_for(label=correction.corrected, strategy=Strategy.MATCH), 1
+    maps = _mood_map_targets(strategy=Strategy.MATCH)
+    here = target_for(label=result.label, strategy=Strategy.MATCH, probabilities=result.probabilities,
+                      confidence=result.confidence, targets=maps)
+    earlier = EmotionResult.objects.filter(
+        submission__user_id=result.submission.user_id, created_at__lt=result.created_at,
+        created_at__gte=result.created_at - timedelta(seconds=SMOOTHING_WINDOW_S),
+    ).exclude(pk=result.pk).order_by("-created_at").values_list(
+        "label", "probabilities", "confidence", "created_at")[:SMOOTHING_MAX_READINGS - 1]
+    readings = [Reading(here.point, 0.0)]
+    for label, probabilities, confidence, created_at in earlier:
+        try:
+            point = target_for(label=label, strategy=Strategy.MATCH, probabilities=probabilities,
+                               confidence=confidence, targets=maps).point
+        except UnknownEmotionError:
+            continue
+        readings.append(Reading(point, (result.created_at - created_at).total_seconds()))
+    point, count = smoothed(readings)
+    return replace(here, valence=point.valence, energy=point.energy), count
 
 
 def latest_set(*, submission, strategy: str | None = None) -> RecommendationSet | None:
@@ -209,8 +267,6 @@ def set_with_items(*, set_id: int) -> RecommendationSet:
 
 def feedback_summary(*, user, recommendation_ids: list[int]) -> dict[int, dict]:
     """Latest like/dislike and rating per recommendation, for the set object."""
-    from .models import Feedback
-
     summary = {i: {"liked": None, "rating": None} for i in recommendation_ids}
     for rec_id, action, rating in Feedback.objects.filter(
             user=user, recommendation_id__in=recommendation_ids).order_by("created_at", "id").values_list(
@@ -223,3 +279,23 @@ def feedback_summary(*, user, recommendation_ids: list[int]) -> dict[int, dict]:
             summary[rec_id]["rating"] = rating
     return summary
 
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    ranked: Ranked
+    reasons: list
+
+
+def preview_mood_map(*, emotion: str, strategy: str, k: int = 30) -> tuple[Target, Target | None, list[PreviewRow]]:
+    """What a new listener whose mood is `emotion` gets from the local catalog under `strategy`
+    (no Spotify, no exploration), each rank with its score's parts: the curators' preview."""
+    target = target_for(label=emotion, strategy=strategy)
+    start = target_for(label=emotion, strategy=Strategy.MATCH)
+    if not travels(strategy=strategy, start=start.point, goal=target.point):
+        start = None
+    pool = candidate_pool(target=target, size=max(POOL_SIZE, 4 * k),
+                          also_near=[start.point, start.point.toward(target.point, 0.5)] if start else [])
+    prefs = Preferences()
+    ranked = rank(pool, target, prefs, k=k, start=start)
+    return target, start, [PreviewRow(r, why) for r, why in zip(ranked, reasons.explain(ranked, target, prefs, start=start))]

@@ -4,26 +4,20 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from catalog.models import Emotion, Strategy
 from operations.metrics import RECOMMENDATION_BUILD
 
-from . import engine, realtime, selectors, spotify
+from . import bandit, engine, realtime, reasons, selectors, spotify
 from .errors import InvalidFeedbackError, NoEmotionResultError, UnknownEmotionError
-from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet
+from .journey import JOURNEY_STRATEGIES, travels
+from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 logger = logging.getLogger(__name__)
 
-# How much one piece of feedback moves the user's affinity for the track's genres and artist.
-FEEDBACK_DELTAS = {
-    Feedback.Action.LIKE: 1.0,
-    Feedback.Action.DISLIKE: -1.5,
-    Feedback.Action.PLAYED: 0.25,
-    Feedback.Action.SKIPPED: -0.5,
-}
-RATING_DELTA = {1: -1.5, 2: -0.75, 3: 0.0, 4: 0.75, 5: 1.5}
 
 
 def _profile_values(user) -> dict:
@@ -65,27 +59,33 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
         target = selectors.target_for(label=correction.corrected, strategy=strategy)
 
     started = time.perf_counter()
+    start, readings = _journey_start(result=result, correction=correction, strategy=strategy, target=target)
     found = spotify.search(target=target, market=values["market"], allow_explicit=values["explicit"]) \
         if use_spotify else spotify.SpotifyOutcome()
     spotify_ids = {t.pk for t in found.tracks}
     excluded = set(values["excluded"])
-    candidates = selectors.candidate_pool(target=target, excluded_genres=values["excluded"],
-                                          allow_explicit=values["explicit"], exclude_ids=spotify_ids)
+    candidates = selectors.candidate_pool(
+        target=target, excluded_genres=values["excluded"], allow_explicit=values["explicit"], exclude_ids=spotify_ids,
+        also_near=[start.point, start.point.toward(target.point, 0.5)] if start is not None else [])
     candidates += [c for c in selectors.candidates_for_tracks(tracks=found.tracks, source="spotify")
                    if not excluded.intersection(c.genres)]
     prefs = selectors.preferences_for(user=user, favourite_genres=values["favourite"])
-    ranked = engine.rank(candidates, target, prefs)
+    ranked = engine.rank(candidates, target, prefs, start=start, explore_share=settings.RECOMMENDATION_EXPLORE_SHARE,
+                         seed=f"{result.pk}:{strategy}:{correction.pk if correction else ''}")
+    explained = reasons.explain(ranked, target, prefs, start=start)
 
     try:
         with transaction.atomic():
             rec_set = RecommendationSet.objects.create(
                 user=user, submission=submission, result=result, correction=correction,
                 emotion=target.emotion, strategy=strategy, target_valence=target.valence,
-                target_arousal=target.energy, blended=bool(target.blend), notice=found.notice or "")
+                target_arousal=target.energy, blended=bool(target.blend), notice=found.notice or "",
+                summary=reasons.summary(target), journey=_journey_of(start, target, ranked, readings))
             items = Recommendation.objects.bulk_create([
                 Recommendation(recommendation_set=rec_set, track_id=r.candidate.track_id, rank=i,
-                               score=r.score, source=r.candidate.source, why=r.why)
-                for i, r in enumerate(ranked, start=1)])
+                               score=r.score, source=r.candidate.source, why=reasons.sentence(why),
+                               reasons=[reason.as_dict() for reason in why], explored=r.explored)
+                for i, (r, why) in enumerate(zip(ranked, explained), start=1)])
     except IntegrityError:
         # Another worker built the same set first: theirs is the answer.
         return RecommendationSet.objects.get(result=result, strategy=strategy, correction=None)
@@ -95,6 +95,29 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     logger.info("recommendation set built: %d tracks for %s (%s)%s", len(items), target.emotion, strategy,
                 ", Spotify unavailable" if found.notice else "", extra={"submission_id": str(submission.pk)})
     return rec_set
+
+
+def _journey_start(*, result, correction, strategy: str, target: engine.Target) -> tuple[engine.Target | None, int]:
+    """Where a lift/calm set starts (the listener's smoothed mood), or None when there is no way to go."""
+    if strategy not in JOURNEY_STRATEGIES:
+        return None, 0
+    start, readings = selectors.listener_start(result=result, correction=correction)
+    return (start if travels(strategy=strategy, start=start.point, goal=target.point) else None), readings
+
+
+def _journey_of(start: engine.Target | None, target: engine.Target, ranked: list[engine.Ranked],
+                readings: int) -> dict | None:
+    """The stored arc: from where, to where, and per rank the waypoint aimed at and the track's place."""
+    if start is None:
+        return None
+    place = lambda p: {"valence": round(p.valence, 3), "energy": round(p.energy, 3)}  # noqa: E731
+    return {
+        "from": {"emotion": start.emotion, **place(start.point)}, "to": {"emotion": target.emotion, **place(target.point)},
+        "readings": readings,
+        "steps": [{"rank": i, "progress": round(r.progress, 2), "aim": place(r.point),
+                   "track": place(engine.Point(r.candidate.valence, r.candidate.energy))}
+                  for i, r in enumerate(ranked, start=1)],
+    }
 
 
 def _result_of(submission):
@@ -127,20 +150,25 @@ def record_feedback(*, user, recommendation: Recommendation, action: str, rating
     if action == Feedback.Action.RATE:
         if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
             raise InvalidFeedbackError("A rating must be a whole number from 1 to 5.")
-        delta = RATING_DELTA[rating]
     else:
         rating = None
-        delta = FEEDBACK_DELTAS[action]
+    delta = engine.affinity_delta(action=action, rating=rating)
     feedback = Feedback.objects.create(user=user, recommendation=recommendation, action=action, rating=rating)
     track = recommendation.track
+    genres = list(track.genres.values_list("slug", flat=True))
     keys = [(Affinity.Kind.ARTIST, engine.artist_key(track.artist))]
-    keys += [(Affinity.Kind.GENRE, slug) for slug in track.genres.values_list("slug", flat=True)]
+    keys += [(Affinity.Kind.GENRE, slug) for slug in genres]
     for kind, key in keys:
         affinity, _ = Affinity.objects.get_or_create(user=user, kind=kind, key=key)
         Affinity.objects.filter(pk=affinity.pk).update(
             weight=F("weight") + delta)
     Affinity.objects.filter(user=user, weight__gt=engine.AFFINITY_LIMIT).update(weight=engine.AFFINITY_LIMIT)
     Affinity.objects.filter(user=user, weight__lt=-engine.AFFINITY_LIMIT).update(weight=-engine.AFFINITY_LIMIT)
+    liked, disliked = bandit.counts_for(action=action, rating=rating)
+    for feature in bandit.features_of(genres=genres, artist_key=engine.artist_key(track.artist), year=track.year,
+                                      valence=track.valence, energy=track.energy):
+        belief, _ = TasteBelief.objects.get_or_create(user=user, feature=feature[:320])
+        TasteBelief.objects.filter(pk=belief.pk).update(liked=F("liked") + liked, disliked=F("disliked") + disliked)
     return feedback
 
 

@@ -184,6 +184,10 @@ SPOTIFY_CLIENT_SECRET = env("SPOTIFY_CLIENT_SECRET", default="")
 SPOTIFY_API_URL = env("SPOTIFY_API_URL", default="https://api.spotify.com/v1/")
 SPOTIFY_AUTH_URL = env("SPOTIFY_AUTH_URL", default="https://accounts.spotify.com/api/token")
 
+# Share of each recommendation set spent exploring the listener's taste (Thompson sampling,
+# recommendations.bandit); 0 turns exploration off. Explored items are marked in the API.
+RECOMMENDATION_EXPLORE_SHARE = env.float("RECOMMENDATION_EXPLORE_SHARE", default=0.2)
+
 # Redis carries the Celery broker, the Channels layer and the cache, each in its own database
 # numbered from REDIS_URL's (/0: broker 0, channel layer 1, cache 2), so clearing the cache never
 # drops queued tasks. With REDIS_URL unset the site runs in embedded mode: `make run` starts a

@@ -12,9 +12,10 @@ def _set_object(rec_set: RecommendationSet, items: list[tuple[Recommendation, di
     return {
         "id": rec_set.pk, "submission_id": str(rec_set.submission_id), "emotion": rec_set.emotion,
         "strategy": rec_set.strategy, "created_at": rec_set.created_at.isoformat(),
-        "notice": rec_set.notice or None,
+        "notice": rec_set.notice or None, "summary": rec_set.summary, "journey": rec_set.journey,
         "items": [{"id": item.pk, "rank": item.rank, "score": item.score, "source": item.source,
-                   "why": item.why, "track": track, "feedback": feedback}
+                   "why": item.why, "reasons": item.reasons, "explored": item.explored,
+                   "track": track, "feedback": feedback}
                   for item, track, feedback in items],
     }
 
@@ -45,12 +46,50 @@ class ItemFeedbackSerializer(serializers.Serializer):
     rating = serializers.IntegerField(allow_null=True, min_value=1, max_value=5)
 
 
+class ReasonSerializer(serializers.Serializer):
+    """One reason: a code and the values its sentence is made from (docs/api.md lists them)."""
+
+    code = serializers.ChoiceField(choices=[
+        "rated", "liked_track", "liked_artist", "favourite_genre", "liked_genre", "learned_taste", "new_to_you",
+        "journey", "sound", "mood_tag", "genre_fit", "explore"])
+
+
+class JourneyPlaceSerializer(serializers.Serializer):
+    valence = serializers.FloatField(help_text="0..1, Spotify's scale.")
+    energy = serializers.FloatField(help_text="0..1, Spotify's scale.")
+
+
+class JourneyEndSerializer(JourneyPlaceSerializer):
+    emotion = serializers.CharField()
+
+
+class JourneyStepSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(min_value=1)
+    progress = serializers.FloatField(help_text="0 = where the listener is, 1 = the target.")
+    aim = JourneyPlaceSerializer(help_text="The waypoint this rank aimed at.")
+    track = JourneyPlaceSerializer(help_text="Where the chosen track sits.")
+
+
+class JourneySerializer(serializers.Serializer):
+    from_ = JourneyEndSerializer(help_text="The listener's mood (smoothed with their last minutes' results).")
+    to = JourneyEndSerializer()
+    readings = serializers.IntegerField(help_text="How many recent results were smoothed into `from`.")
+    steps = JourneyStepSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
 class RecommendationItemSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Send feedback to /api/v1/recommendations/{id}/feedback/.")
     rank = serializers.IntegerField(min_value=1)
     score = serializers.FloatField()
     source = serializers.ChoiceField(choices=Recommendation.Source.choices)
-    why = serializers.CharField()
+    why = serializers.CharField(help_text="The reasons, in a sentence people read.")
+    reasons = ReasonSerializer(many=True, help_text="What put the track here, strongest first.")
+    explored = serializers.BooleanField(help_text="Chosen to learn the listener's taste, not from it.")
     track = TrackSerializer()
     feedback = ItemFeedbackSerializer()
 
@@ -64,6 +103,8 @@ class RecommendationSetSerializer(serializers.Serializer):
     strategy = serializers.ChoiceField(choices=Strategy.choices)
     created_at = serializers.DateTimeField()
     notice = serializers.CharField(allow_null=True, help_text="Set when Spotify could not be asked (local results only).")
+    summary = serializers.CharField(help_text='What the set answers: "Feeling sad, to lift your mood: upbeat pop."')
+    journey = JourneySerializer(allow_null=True, help_text="For lift and calm: the path from the listener's mood.")
     items = RecommendationItemSerializer(many=True)
 
 

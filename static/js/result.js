@@ -26,6 +26,7 @@ let slowTimer = null;
 let giveUpTimer = null;
 let chart = null;
 let timelineChart = null;
+let journeyChart = null;
 let currentSubmission = null;
 let currentStrategy = null;
 let recsLoaded = false;
@@ -262,6 +263,8 @@ function renderSet(set, { focus = false } = {}) {
   const forEl = $("recs-for");
   forEl.textContent = "";
   forEl.append("For feeling ", h("strong", { "data-emotion": set.emotion }, emotion(set.emotion).name.toLowerCase()), doing ? `, ${doing}.` : ".");
+  $("recs-summary").textContent = set.summary || "";
+  renderJourney(set);
   const notice = $("recs-notice");
   if (set.notice) showNotice(notice, set.notice, "info"); else clearNotice(notice);
   const list = $("track-list");
@@ -274,6 +277,50 @@ function renderSet(set, { focus = false } = {}) {
   reflectCorrection(set);
   if (socket && finished) socket.close();
   if (focus) $("recs-title").focus();
+}
+
+// Lift and calm sets travel from the listener's mood to the target: the arc, on valence (x) and
+// energy (y), with each track where it sits.
+function renderJourney(set) {
+  const journey = set.journey;
+  const section = $("journey-section");
+  section.hidden = !journey || !journey.steps || !journey.steps.length;
+  if (section.hidden) return;
+  const from = emotion(journey.from.emotion).name.toLowerCase();
+  const to = emotion(journey.to.emotion).name.toLowerCase();
+  const smoothed = journey.readings > 1 ? ` (your last ${journey.readings} recordings together)` : "";
+  $("journey-desc").textContent = `The first tracks sit close to how you feel${smoothed}, then each one moves a step toward ${{ lift: "a lifted", calm: "a calmer" }[set.strategy] || "the"} mood. Across: darker to brighter; up: calmer to livelier.`;
+  const list = $("journey-list");
+  list.textContent = "";
+  const titles = new Map((set.items || []).map((item) => [item.rank, item.track.title]));
+  journey.steps.forEach((step) => list.append(h("li", {},
+    `${step.rank}. ${titles.get(step.rank) || ""}: brightness ${percent(step.track.valence)}, energy ${percent(step.track.energy)}`)));
+  if (!window.Chart) return;
+  if (journeyChart) journeyChart.destroy();
+  const point = (p) => ({ x: Math.round(p.valence * 100), y: Math.round(p.energy * 100) });
+  journeyChart = new window.Chart($("journey-chart"), {
+    type: "scatter",
+    data: {
+      datasets: [
+        { label: "The path", data: journey.steps.map((s) => point(s.aim)), showLine: true, borderColor: "#b9b2c9", borderDash: [6, 4], pointRadius: 0 },
+        { label: "Tracks, in order", data: journey.steps.map((s) => ({ ...point(s.track), rank: s.rank })), showLine: true, borderColor: "#6b4fbb", backgroundColor: "#6b4fbb", pointRadius: 5 },
+        { label: `You (${from})`, data: [point(journey.from)], backgroundColor: emotion(journey.from.emotion).color, pointRadius: 9, pointStyle: "rectRounded" },
+        { label: `Target (${to}, ${set.strategy})`, data: [point(journey.to)], backgroundColor: "#1d1a24", pointRadius: 9, pointStyle: "star" },
+      ],
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 400 },
+      scales: {
+        x: { min: 0, max: 100, title: { display: true, text: "brightness (valence)" }, ticks: { color: "#3f3b4b" }, grid: { color: "#ece8f2" } },
+        y: { min: 0, max: 100, title: { display: true, text: "energy" }, ticks: { color: "#3f3b4b" }, grid: { color: "#ece8f2" } },
+      },
+      plugins: {
+        legend: { position: "bottom", labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: (ctx) => (ctx.raw.rank ? `${ctx.raw.rank}. ${titles.get(ctx.raw.rank) || ""}` : ctx.dataset.label) } },
+      },
+    },
+  });
 }
 
 // Coming back to a result someone corrected earlier: say what they told us, not "we're unsure".

@@ -17,9 +17,9 @@ function listWords(words) {
   return words.length > 1 ? `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}` : words.join("");
 }
 
-// The API's "why" is compact ("sad -> lift: upbeat pop; high valence, mid energy; you liked this
-// artist"); people read "Feeling sad, to lift your mood: upbeat pop. Bright and steady; you liked
-// this artist." Anything not in that shape is shown as it came.
+// Sets stored before reasons were per track carry a compact "why" ("sad -> lift: upbeat pop; high
+// valence, mid energy"); people read "Feeling sad, to lift your mood: upbeat pop. Bright and
+// steady." Newer sets carry a sentence already, shown as it came.
 export function readableWhy(why) {
   const [head, ...reasons] = why.split("; ");
   const m = head.match(/^(?:unsure \((.+)\)|([\w-]+)) -> (\w+)(?::\s*(.+))?$/);
@@ -145,7 +145,8 @@ export function trackItem(item) {
       h("span", { class: "track-rank", "aria-hidden": "true" }, String(item.rank)),
       h("div", { class: "track-text" },
         h("h3", { class: "track-title" }, track.title),
-        h("p", { class: "track-meta" }, meta))),
+        h("p", { class: "track-meta" }, meta),
+        item.explored ? h("span", { class: "badge badge-explore", title: "Picked to learn what you like: rate it and the next sets know more." }, "Something new") : null)),
     item.why ? h("p", { class: "track-why" }, h("strong", {}, "Why: "), readableWhy(item.why)) : null,
     player(item),
     feedbackControls(item));

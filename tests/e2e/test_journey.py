@@ -68,8 +68,12 @@ def test_full_journey(browser, new_page, shots):
     tracks = page.locator("#track-list > li.track")
     expect(tracks.first).to_be_visible(timeout=30_000)
     first = tracks.first
-    expect(first.locator(".track-why")).to_contain_text(re.compile(r"Why: (Feeling \w+|Not sure between .+), to \w+"))
-    expect(first.locator(".track-why")).not_to_contain_text("->")  # the API's shorthand, put into words
+    expect(page.locator("#recs-summary")).to_have_text(re.compile(r"^(Feeling \w+|Not sure between .+), to \w+"))
+    # Each track says why it is there; a few of them explore, and say that too.
+    expect(first.locator(".track-why")).to_have_text(re.compile(r"^Why: [A-Z].+\.$"))
+    whys = page.locator("#track-list .track-why").all_inner_texts()
+    assert len(set(whys)) >= 4, whys
+    expect(page.locator("#track-list .badge-explore")).to_have_count(2)
     shots(page, "05-result")
     first.get_by_role("button", name=re.compile("^Like ")).click()
     expect(first.locator(".save-state")).to_have_text("Saved")
@@ -89,7 +93,7 @@ def test_full_journey(browser, new_page, shots):
     if page.locator("#correction-form").is_hidden():
         page.get_by_role("button", name="That’s not how I feel").click()
     options = page.locator("#correction-form input[name=emotion]")
-    choice = "calm" if detected.lower() != "calm" else "happy"
+    choice = "sad" if detected.lower() != "sad" else "calm"  # both have a way to go when lifted
     page.locator(f"#correction-form label[for='correct-{choice}']").click()
     page.get_by_role("button", name="Use this mood").click()
     expect(page.locator("#corrected-note")).to_contain_text(f"you feel {choice}")
@@ -104,6 +108,16 @@ def test_full_journey(browser, new_page, shots):
     # Still music for the mood the person told us, not for the one the model heard.
     expect(page.locator("#recs-for strong")).to_have_attribute("data-emotion", choice)
     expect(page.locator("#track-list > li.track").first).to_be_visible()
+    # Lifting is a journey from how the person feels: the arc is drawn, and listed for screen readers.
+    expect(page.locator("#journey-section")).to_be_visible()
+    expect(page.locator("#journey-desc")).to_contain_text("The first tracks sit close to how you feel")
+    expect(page.locator("#journey-list li")).to_have_count(10)
+    assert page.locator("#journey-chart").evaluate("el => !!Chart.getChart(el)"), "the journey arc was not drawn"
+    expect(page.locator("#track-list .track-why").first).to_contain_text("Close to how you feel now")
+    shots(page, "06b-journey")
+    page.locator("label[for='strategy-match']").click()
+    expect(page.locator("#recs-for")).to_contain_text("to match it")
+    expect(page.locator("#journey-section")).to_be_hidden()
 
     # Coming back later, the page remembers what the person told us.
     page.reload()

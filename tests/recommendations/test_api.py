@@ -18,7 +18,9 @@ def test_recommendations_for_own_submission_follow_the_contract(catalog, api, re
     assert (body["emotion"], body["strategy"], body["notice"]) == ("sad", "lift", None)
     assert len(body["items"]) == 10
     item = body["items"][0]
-    assert set(item) == {"id", "rank", "score", "source", "why", "track", "feedback"}
+    assert set(item) == {"id", "rank", "score", "source", "why", "reasons", "explored", "track", "feedback"}
+    assert body["summary"] == "Feeling sad, to lift your mood: uplifting happy music."
+    assert [step["rank"] for step in body["journey"]["steps"]] == list(range(1, 11))
     assert item["feedback"] == {"liked": None, "rating": None}
     assert set(item["track"]) >= {"id", "title", "artist", "album", "year", "duration_ms", "spotify_id",
                                   "spotify_url", "embed_url", "genres", "moods"}
@@ -150,7 +152,8 @@ def test_a_mood_map_edit_takes_effect_on_the_next_request(catalog, api, user, re
     api.patch(f"/api/v1/mood-maps/{mood_map['id']}/", {"genres": [{"genre": "reggae", "weight": 1.0}],
                                                         "description": "island sounds"}, format="json")
     body = api.get(f"/api/v1/submissions/{result_for('happy').submission_id}/recommendations/").json()
-    assert body["items"][0]["why"].startswith("happy -> match: island sounds")
+    assert body["summary"] == "Feeling happy, to match your mood: island sounds."
+    assert any("reggae suits island sounds" in i["why"].lower() for i in body["items"])
     assert any("reggae" in i["track"]["genres"] for i in body["items"])
 
 
@@ -161,6 +164,7 @@ def test_the_schema_describes_the_set_object_the_api_serves(catalog, api, result
     components = schema["components"]["schemas"]
     assert set(components["RecommendationSet"]["properties"]) == set(served)
     assert set(components["RecommendationItem"]["properties"]) == set(served["items"][0])
+    assert set(components["Journey"]["properties"]) == {"from", "to", "readings", "steps"}
     assert set(components["Track"]["properties"]) == set(served["items"][0]["track"])
     assert set(components["ItemFeedback"]["properties"]) == set(served["items"][0]["feedback"])
     paths = schema["paths"]

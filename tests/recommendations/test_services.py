@@ -27,9 +27,13 @@ def test_every_emotion_and_strategy_gets_ten_fitting_tracks_offline(catalog, res
     assert [i.rank for i in items] == list(range(1, 11))
     assert len({i.track_id for i in items}) == 10
     wanted = set(MoodMap.objects.get(emotion__code=label, strategy=strategy).moods.values_list("code", flat=True))
-    fitting = sum(1 for i in items if wanted & set(i.track.mood_tags.values_list("mood__code", flat=True)))
-    assert fitting >= 8, (label, strategy, fitting)
-    assert all(i.why.startswith(f"{label} -> {strategy}") for i in items)
+    fits = [bool(wanted & set(i.track.mood_tags.values_list("mood__code", flat=True))) for i in items]
+    if rec_set.journey is None:
+        assert sum(fits) >= 8, (label, strategy, fits)
+    else:  # lift and calm start where the listener is; from rank 7 on they are where they were going
+        assert sum(fits[6:]) >= 3 and sum(fits) >= 5, (label, strategy, fits)
+    assert rec_set.summary.startswith(f"Feeling {label}, ")
+    assert all(i.why and i.why != rec_set.summary for i in items)
     assert rec_set.notice == ""
 
 
@@ -37,9 +41,11 @@ def test_sad_lift_is_upbeat_and_sad_match_is_sad(catalog, result_for):
     result = result_for("sad")
     lift = services.build_recommendation_set(result=result, strategy="lift")
     match = services.build_recommendation_set(result=result, strategy="match")
-    assert moods_of(lift)["happy"] >= 8 and moods_of(lift)["sad"] <= 1
+    lift_moods = [set(i.track.mood_tags.values_list("mood__code", flat=True)) for i in lift.items.all()]
+    # The iso principle: start with the sadness, end on happy songs.
+    assert "sad" in lift_moods[0] and all("happy" in m and "sad" not in m for m in lift_moods[6:])
     assert moods_of(match)["sad"] >= 8
-    assert "upbeat" in lift.items.first().why or "uplifting" in lift.items.first().why
+    assert "uplifting" in lift.summary
 
 
 def test_building_twice_returns_the_same_set(catalog, result_for):
@@ -78,7 +84,7 @@ def test_liking_an_artist_brings_them_back(catalog, result_for, user):
     later = services.build_recommendation_set(result=result_for("calm"), strategy="match")
     artists = [i.track.artist for i in later.items.all()]
     assert tenth.track.artist in artists[:5]
-    assert any("you liked this artist" in i.why for i in later.items.all())
+    assert any(f"you liked {tenth.track.artist}".lower() in i.why.lower() for i in later.items.all())
 
 
 def test_recently_recommended_tracks_make_way_for_fresh_ones(catalog, result_for):
@@ -110,7 +116,7 @@ def test_unsure_result_blends_the_likely_emotions(catalog, result_for):
     sure = services.build_recommendation_set(result=result_for("sad"), strategy="match")
     assert rec_set.blended and not sure.blended
     assert rec_set.target_valence > sure.target_valence
-    assert rec_set.items.first().why.startswith("unsure (sad 40% / happy 35% / neutral 25%)")
+    assert rec_set.summary.startswith("Not sure between sad 40%, happy 35% and neutral 25%, to match your mood")
 
 
 def test_correction_rerecommends_and_is_kept_as_a_labelled_example(catalog, result_for, user):
