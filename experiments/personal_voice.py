@@ -21,6 +21,8 @@ speaker's change against global), K = 7: RAVDESS global 70.0%, bias 70.3% (-1.9)
 K = 14: RAVDESS 71.7 / 72.8 / 77.9 / 77.2%; TESS 71.0 / 71.8 / 76.7 / 78.6%. Centring a voice by
 its own enrolment mean is the lever (+5 points); a bias on the logits is not. No method yet keeps
 every speaker within 2 points of global: shrinkage of the enrolment mean is the next thing to try.
+S2 (model card) was not shipped; run now, this script embeds the clips the shipped way (R's
+voice activity and copies), so its figures will differ a little from these.
 """
 
 from __future__ import annotations
