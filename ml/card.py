@@ -363,7 +363,6 @@ def _features_time(secs: dict) -> str:
         return "(extracted from scratch)"
     cold = float(secs.get("features_cold", float("nan")))
     if math.isnan(cold):
-        # A cache cut from a larger extraction (e.g. the first copies of a 3-copy run) has no
-        # time of its own; the README reports the measured extraction.
-        return "(from a cache taken from a larger extraction, not timed on its own; see the README)"
+        # Caches written before extraction times were kept, or cut from a larger extraction.
+        return "(from a cache whose extraction time was not recorded)"
     return f"(from the cache; extracting them from scratch took {cold:.0f} s)"

@@ -63,6 +63,12 @@ def progress(rank_index: int, k: int, arrive_at_rank: int = ARRIVE_AT_RANK) -> f
     return min(1.0, rank_index / last)
 
 
+def pool_points(start: Point | None, goal: Point) -> list[Point]:
+    """Where a journey's candidate pool also looks besides the target: where the listener is and
+    halfway there (none when the set does not travel)."""
+    return [] if start is None else [start, start.toward(goal, 0.5)]
+
+
 def waypoints(start: Point, goal: Point, k: int) -> list[tuple[float, Point]]:
     """(progress, point) for each rank of a k-track set."""
     return [(t, start.toward(goal, t)) for t in (progress(i, k) for i in range(k))]

@@ -17,7 +17,7 @@ from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, 
 from .bandit import Beliefs
 from .engine import Candidate, Preferences, Ranked, Rating, Target, rank
 from . import reasons
-from .journey import SMOOTHING_MAX_READINGS, SMOOTHING_WINDOW_S, Point, Reading, smoothed, travels
+from .journey import SMOOTHING_MAX_READINGS, SMOOTHING_WINDOW_S, Point, Reading, pool_points, smoothed, travels
 from .models import Affinity, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
@@ -295,7 +295,7 @@ def preview_mood_map(*, emotion: str, strategy: str, k: int = 30) -> tuple[Targe
     if not travels(strategy=strategy, start=start.point, goal=target.point):
         start = None
     pool = candidate_pool(target=target, size=max(POOL_SIZE, 4 * k),
-                          also_near=[start.point, start.point.toward(target.point, 0.5)] if start else [])
+                          also_near=pool_points(start.point if start else None, target.point))
     prefs = Preferences()
     ranked = rank(pool, target, prefs, k=k, start=start)
     return target, start, [PreviewRow(r, why) for r, why in zip(ranked, reasons.explain(ranked, target, prefs, start=start))]

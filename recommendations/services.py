@@ -13,7 +13,7 @@ from operations.metrics import RECOMMENDATION_BUILD
 
 from . import bandit, engine, realtime, reasons, selectors, spotify
 from .errors import InvalidFeedbackError, NoEmotionResultError, UnknownEmotionError
-from .journey import JOURNEY_STRATEGIES, travels
+from .journey import JOURNEY_STRATEGIES, pool_points, travels
 from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     excluded = set(values["excluded"])
     candidates = selectors.candidate_pool(
         target=target, excluded_genres=values["excluded"], allow_explicit=values["explicit"], exclude_ids=spotify_ids,
-        also_near=[start.point, start.point.toward(target.point, 0.5)] if start is not None else [])
+        also_near=pool_points(start.point if start is not None else None, target.point))
     candidates += [c for c in selectors.candidates_for_tracks(tracks=found.tracks, source="spotify")
                    if not excluded.intersection(c.genres)]
     prefs = selectors.preferences_for(user=user, favourite_genres=values["favourite"])
@@ -156,7 +156,8 @@ def record_feedback(*, user, recommendation: Recommendation, action: str, rating
     feedback = Feedback.objects.create(user=user, recommendation=recommendation, action=action, rating=rating)
     track = recommendation.track
     genres = list(track.genres.values_list("slug", flat=True))
-    keys = [(Affinity.Kind.ARTIST, engine.artist_key(track.artist))]
+    artist = engine.artist_key(track.artist)
+    keys = [(Affinity.Kind.ARTIST, artist)]
     keys += [(Affinity.Kind.GENRE, slug) for slug in genres]
     for kind, key in keys:
         affinity, _ = Affinity.objects.get_or_create(user=user, kind=kind, key=key)
@@ -165,7 +166,7 @@ def record_feedback(*, user, recommendation: Recommendation, action: str, rating
     Affinity.objects.filter(user=user, weight__gt=engine.AFFINITY_LIMIT).update(weight=engine.AFFINITY_LIMIT)
     Affinity.objects.filter(user=user, weight__lt=-engine.AFFINITY_LIMIT).update(weight=-engine.AFFINITY_LIMIT)
     liked, disliked = bandit.counts_for(action=action, rating=rating)
-    for feature in bandit.features_of(genres=genres, artist_key=engine.artist_key(track.artist), year=track.year,
+    for feature in bandit.features_of(genres=genres, artist_key=artist, year=track.year,
                                       valence=track.valence, energy=track.energy):
         belief, _ = TasteBelief.objects.get_or_create(user=user, feature=feature[:320])
         TasteBelief.objects.filter(pk=belief.pk).update(liked=F("liked") + liked, disliked=F("disliked") + disliked)
