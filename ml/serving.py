@@ -1,0 +1,131 @@
+"""Serving without TensorFlow: the frozen encoder in ONNX Runtime (int8) and the head in numpy.
+
+Training keeps the float Keras encoder (:mod:`ml.whisper`) as its reference. What a worker runs per
+upload is cheaper: the same encoder as an ONNX graph (:mod:`ml.onnx_graphs`) with its matrix
+products quantised to int8 (``ml/pretrained/whisper-tiny.en-encoder.int8.onnx``, rebuilt by
+``python -m ml export-onnx``), and the emotion head (standardise, dense + GELU, dense) as three
+numpy operations on weights saved beside the Keras ones (``head.npz``). The predictor then loads
+in about a second and a few hundred MiB instead of ~7 s and ~800 MiB, and a warm 4-s clip costs
+a fraction of what it did (README, "Serving speed"). ``tests/ml/test_serving.py`` holds the served
+encoder and head to the float ones.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ml.whisper import PRETRAINED_DIR
+
+SERVED_ENCODER_FILE = PRETRAINED_DIR / "whisper-tiny.en-encoder.int8.onnx"
+HEAD_FILE = "head.npz"
+# Which encoder a predictor runs: "int8" (the shipped ONNX file), "float" (the ONNX graph built
+# from the float weights at load), "keras" (the training reference, needs TensorFlow).
+ENCODERS = ("int8", "float", "keras")
+
+
+def serving_threads(threads: int | None = None) -> int:
+    """Threads per predictor for its numeric work: ``MOODIFY_ML_THREADS`` (default 1; a worker
+    process analyses one recording at a time and a machine runs one worker process per core)."""
+    return threads or int(os.environ.get("MOODIFY_ML_THREADS") or os.environ.get("MOODIFY_TF_THREADS") or 1)
+
+
+def ort_session(model: Path | bytes, threads: int | None = None):  # noqa: ANN201 - onnxruntime.InferenceSession
+    """An ONNX Runtime CPU session; ``run`` may be called from several threads at once."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = serving_threads(threads)
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(model) if isinstance(model, Path) else model, opts,
+                                providers=["CPUExecutionProvider"])  # fmt: skip
+
+
+def export_served_encoder(out: Path = SERVED_ENCODER_FILE) -> Path:
+    """Build the int8 encoder from the float weights in ``ml/pretrained/`` and record which
+    weights it came from (checked at load: a stale file is refused, not silently served)."""
+    import tempfile
+
+    import onnx
+
+    from ml.onnx_graphs import encoder_model, quantize_encoder
+    from ml.whisper import encoder_digest
+
+    with tempfile.TemporaryDirectory() as d:
+        float_path = Path(d) / "encoder.onnx"
+        onnx.save(encoder_model(), float_path)
+        quantize_encoder(float_path, Path(d) / "int8.onnx")
+        model = onnx.load(Path(d) / "int8.onnx")
+    onnx.helper.set_model_props(model, {"encoder_digest": encoder_digest()})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, out)
+    return out
+
+
+class OnnxEncoder:
+    """The Whisper encoder in ONNX Runtime: log-mel ``(T, 80)`` -> embedding ``(4608,)``."""
+
+    def __init__(self, kind: str = "int8", *, threads: int | None = None) -> None:
+        if kind == "int8":
+            if not SERVED_ENCODER_FILE.exists():
+                raise FileNotFoundError(f"{SERVED_ENCODER_FILE} is missing; run `python -m ml export-onnx`")
+            model: Path | bytes = SERVED_ENCODER_FILE
+        elif kind == "float":
+            from ml.onnx_graphs import encoder_model
+
+            model = encoder_model().SerializeToString()
+        else:
+            raise ValueError(f"unknown ONNX encoder {kind!r}")
+        self.kind = kind
+        self._session = ort_session(model, threads)
+        if kind == "int8":
+            from ml.whisper import encoder_digest
+
+            made_from = self._session.get_modelmeta().custom_metadata_map.get("encoder_digest")
+            if made_from != encoder_digest():
+                raise RuntimeError(f"{SERVED_ENCODER_FILE.name} was built from encoder {made_from}, the weights in "
+                                   f"ml/pretrained are {encoder_digest()}; run `python -m ml export-onnx`")  # fmt: skip
+
+    def embed_mel(self, mel: np.ndarray) -> np.ndarray:
+        return self._session.run(None, {"log_mel": np.ascontiguousarray(mel[None], np.float32)})[0][0]
+
+
+def export_head(model, out_dir: Path) -> Path:  # noqa: ANN001 - keras.Model of ml.model.build_model
+    """Save a Whisper-front-end head's weights as plain arrays for :class:`DenseHead`."""
+    layers = {layer.name: layer for layer in model.layers}
+    norm = layers["standardise"]
+    arrays = {"mean": np.asarray(norm.mean).reshape(-1), "variance": np.asarray(norm.variance).reshape(-1)}
+    if "dense" in layers:
+        arrays["hidden_kernel"], arrays["hidden_bias"] = (np.asarray(v) for v in layers["dense"].get_weights())
+    arrays["logits_kernel"], arrays["logits_bias"] = (np.asarray(v) for v in layers["logits"].get_weights())
+    path = Path(out_dir) / HEAD_FILE
+    np.savez(path, **{k: v.astype(np.float32) for k, v in arrays.items()})
+    return path
+
+
+class DenseHead:
+    """The emotion head in numpy: ``(n, 4608)`` embeddings -> ``(n, classes)`` logits.
+
+    Keras's ``Normalization`` divides by ``max(sqrt(variance), epsilon)``; the hidden layer is the
+    exact (erf) GELU that Keras's ``"gelu"`` computes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        with np.load(path) as z:
+            w = {k: z[k] for k in z.files}
+        self.mean = w["mean"]
+        self.scale = 1.0 / np.maximum(np.sqrt(w["variance"]), 1e-7)
+        self.hidden = (w["hidden_kernel"], w["hidden_bias"]) if "hidden_kernel" in w else None
+        self.logits = (w["logits_kernel"], w["logits_bias"])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        from scipy.special import erf
+
+        h = (np.asarray(x, np.float32) - self.mean) * self.scale
+        if self.hidden is not None:
+            h = h @ self.hidden[0] + self.hidden[1]
+            h = 0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))
+        return h @ self.logits[0] + self.logits[1]
