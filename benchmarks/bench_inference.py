@@ -1,11 +1,19 @@
-"""Warm inference latency of a 4-s clip on one core: Moodify's predictor vs the reference pipeline.
+"""Inference cost on one core: Moodify's predictor vs the reference pipeline, in the same process.
 
 Reference (what the original SER notebooks do): librosa.load at 22.05 kHz; MFCC, chroma, mel,
 spectral contrast and tonnetz-with-HPSS each computed separately (each with its own STFT), averaged
-over time; a Keras Conv1D model called with ``model.predict``. Both run in this process, on the
-same WAV file, after warm-up; medians over ``--runs`` runs. Usage::
+over time; a Keras Conv1D model called with ``model.predict``.
 
-    python benchmarks/bench_inference.py [--runs 30] [--model DIR]
+1. A warm 4-s clip (44.1-kHz WAV): decode + features + model, medians over ``--runs`` runs.
+2. A 30-s recording (RAVDESS clips of one actor joined, pauses and all): its cost / the 4-s clip's.
+3. ``python -m ml predict`` over 40 RAVDESS files (a fresh CLI process, as a user runs it) against
+   the reference over the same 40 files: per clip, the CLI's time for 40 files minus its time for
+   1 file (start-up and model load) over 39.
+4. Predictor load time and memory.
+
+Usage::
+
+    python benchmarks/bench_inference.py [--runs 30] [--model DIR] [--encoder int8|float|keras]
 """
 
 from __future__ import annotations
@@ -62,6 +70,50 @@ def make_clip(path: Path) -> None:
     sf.write(path, y, 44_100, subtype="PCM_16")
 
 
+def make_long(path: Path, seconds: float = 30.0) -> None:
+    """A ``seconds``-long 44.1-kHz WAV: one RAVDESS actor's clips joined as recorded (pauses kept)."""
+    import librosa
+
+    from ml.datasets import default_data_dir
+
+    parts, total = [], 0
+    for src in sorted((default_data_dir() / "speech" / "ravdess" / "Actor_02").glob("*.flac")):
+        y, sr = sf.read(src, dtype="float32")
+        parts.append(librosa.resample(y, orig_sr=sr, target_sr=44_100))
+        total += len(parts[-1])
+        if total >= seconds * 44_100:
+            break
+    sf.write(path, np.concatenate(parts)[: int(seconds * 44_100)], 44_100, subtype="PCM_16")
+
+
+def cli_files(n: int = 40) -> list[Path]:
+    from ml.datasets import default_data_dir
+
+    files = sorted((default_data_dir() / "speech" / "ravdess").glob("Actor_*/*.flac"))
+    return files[:: max(1, len(files) // n)][:n]
+
+
+def time_cli(files: list[Path], model: str | None, encoder: str) -> float:
+    """Wall seconds of one ``python -m ml predict`` process over ``files`` (this core only)."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "ml", "predict", *map(str, files), "--encoder", encoder]
+    if model:
+        cmd += ["--model", model]
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])
+    return time.perf_counter() - t
+
+
+def median_ms(fn, runs: int) -> float:  # noqa: ANN001
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return float(np.median(times))
+
+
 def reference_pipeline():  # noqa: ANN201
     import keras
     import librosa
@@ -97,28 +149,34 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--encoder", default="int8", choices=["int8", "float", "keras"])
+    parser.add_argument("--cli-runs", type=int, default=3, help="CLI timings (each: 1 file, then 40)")
     args = parser.parse_args()
 
     rss0, _ = _rss_mb()
     t0 = time.perf_counter()
     from ml import EmotionPredictor
 
-    predictor = EmotionPredictor.load(args.model)
+    predictor = EmotionPredictor.load(args.model, encoder=args.encoder)
     load_s = time.perf_counter() - t0
     rss_loaded, peak_loaded = _rss_mb()
 
     with tempfile.TemporaryDirectory() as d:
-        clip = Path(d) / "clip4s.wav"
+        clip, long = Path(d) / "clip4s.wav", Path(d) / "long30s.wav"
         make_clip(clip)
+        make_long(long)
         ours = []
         parts = []
         for _ in range(3):
             predictor.predict_file(clip)
+            predictor.predict_file(long)
         for _ in range(args.runs):
             t = time.perf_counter()
             p = predictor.predict_file(clip)
             ours.append((time.perf_counter() - t) * 1000)
             parts.append(p.timings_ms)
+        med_long = median_ms(lambda: predictor.predict_file(long), max(5, args.runs // 3))
+        n_windows = len(predictor.predict_file(long).timeline)
         _, peak_after = _rss_mb()
 
         ref = reference_pipeline()
@@ -130,16 +188,34 @@ def main() -> None:
             ref(clip)
             theirs.append((time.perf_counter() - t) * 1000)
 
+        files = cli_files()
+        ref_files = []
+        for f in files:
+            t = time.perf_counter()
+            ref(f)
+            ref_files.append((time.perf_counter() - t) * 1000)
+        cli = [(time_cli(files[:1], args.model, args.encoder), time_cli(files, args.model, args.encoder))
+               for _ in range(args.cli_runs)]  # fmt: skip
+
     med = float(np.median(ours))
     med_ref = float(np.median(theirs))
     split = {k: float(np.median([pt[k] for pt in parts])) for k in ("decode", "features", "model")}
-    print(f"model {predictor.version}; 4.0-s 44.1-kHz WAV; 1 core; warm; median of {len(ours)}/{len(theirs)} runs")
-    print(f"moodify predictor : {med:7.1f} ms  (decode {split['decode']:.1f}, features "
-          f"{split['features']:.1f}, model {split['model']:.1f}; p90 {np.percentile(ours, 90):.1f})")
-    print(f"reference pipeline: {med_ref:7.1f} ms  (librosa.load 22.05 kHz, separate features + HPSS, model.predict)")
-    print(f"speed-up          : {med_ref / med:7.1f}x")
-    print(f"predictor load    : {load_s:7.2f} s (incl. TensorFlow import and warm-up)")
-    print(f"predictor memory  : RSS {rss_loaded - rss0:.0f} MiB added by loading, "
+    per_clip_cli = [(many - one) / (len(files) - 1) * 1000 for one, many in cli]
+    cli_ms = float(np.median(per_clip_cli))
+    ref_file_ms = float(np.mean(ref_files))
+    print(f"model {predictor.version}, encoder {predictor.encoder}; 1 core; warm; medians")
+    print(f"4-s clip, predictor     : {med:7.1f} ms  (decode {split['decode']:.1f}, features "
+          f"{split['features']:.1f}, model {split['model']:.1f}; p90 {np.percentile(ours, 90):.1f}; {len(ours)} runs)")
+    print(f"4-s clip, reference     : {med_ref:7.1f} ms  (librosa.load 22.05 kHz, separate features + HPSS, "
+          f"model.predict; {len(theirs)} runs)")
+    print(f"speed-up (4-s clip)     : {med_ref / med:7.1f}x")
+    print(f"30-s recording          : {med_long:7.1f} ms  ({n_windows} windows) = {med_long / med:.1f}x the 4-s clip")
+    print(f"CLI, 40 RAVDESS files   : {cli_ms:7.1f} ms per clip (runs: {', '.join(f'{x:.1f}' for x in per_clip_cli)}; "
+          f"start-up + load {np.median([one for one, _ in cli]):.2f} s)")
+    print(f"reference, same 40 files: {ref_file_ms:7.1f} ms per clip (mean)")
+    print(f"speed-up (CLI, 40 files): {ref_file_ms / cli_ms:7.1f}x")
+    print(f"predictor load          : {load_s:7.2f} s (warm disk cache, incl. imports and warm-up)")
+    print(f"predictor memory        : RSS {rss_loaded - rss0:.0f} MiB added by loading, "
           f"{rss_loaded:.0f} MiB total; peak {max(peak_loaded, peak_after):.0f} MiB while predicting")
 
 

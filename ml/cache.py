@@ -6,6 +6,7 @@ with the same data and settings loads arrays instead of decoding 4,000 files aga
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -76,9 +77,10 @@ def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic", *,
     extra = [] if (room is None or room.variants == 0) and condition == "clean" else [
         room.to_dict() if room else None, condition]
     h.update(json.dumps([CACHE_VERSION, frontend_contract(frontend), aug_d, *extra]).encode())
+    # The file's name and size, not its folder or modification time: the shared data is copied
+    # afresh onto each machine (new times) and may sit elsewhere, and the cache should survive that.
     for c in clips:
-        st = c.path.stat()
-        h.update(f"{c.path}|{st.st_size}|{st.st_mtime_ns}|{c.emotion}|{c.speaker}\n".encode())
+        h.update(f"{c.corpus}|{c.path.name}|{c.path.stat().st_size}|{c.emotion}|{c.speaker}\n".encode())
     return h.hexdigest()[:16]
 
 
@@ -180,15 +182,23 @@ def _in_worker_process() -> bool:
     return mp.parent_process() is not None
 
 
-def embed_speech(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
+def embed_speech(waveform: np.ndarray, sample_rate: int, *, served: bool = False) -> np.ndarray:
     """``(windows, EMBEDDING_DIM)``: a recording as the Whisper model's input (training and
-    evaluation; the predictor does the same steps with its timings)."""
+    evaluation; the predictor does the same steps with its timings). ``served``: through the
+    int8 ONNX encoder the predictor serves (:mod:`ml.serving`) instead of the float Keras one."""
     from ml.segments import speech_windows
-    from ml.whisper import get_embedder
+    from ml.whisper import get_embedder, log_mel
 
-    embed = get_embedder()
+    embed = _served_encoder().embed_mel if served else get_embedder().embed_mel
     speech = prepare_speech(waveform, sample_rate)
-    return np.stack([embed(w.waveform) for w in speech_windows(speech)])
+    return np.stack([embed(log_mel(w.waveform)) for w in speech_windows(speech)])
+
+
+@functools.cache
+def _served_encoder():  # noqa: ANN202 - ml.serving.OnnxEncoder
+    from ml.serving import OnnxEncoder
+
+    return OnnxEncoder("int8")
 
 
 def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
@@ -200,7 +210,7 @@ def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
     if condition != "clean":
         y = apply_condition(y, condition, seed, babble=babble,
                             allowed=other_fold_voices(fold_of, clip.speaker))  # fmt: skip
-    rows: list[np.ndarray | None] = [embed_speech(y, sr)]
+    rows: list[np.ndarray | None] = [embed_speech(y, sr, served=condition == "served")]
     for v in range(1, (room.variants if room else 0) + 1):
         assert room is not None
         noisy = degrade(y, variant_seed(clip.clip_id, v), room, babble=babble,

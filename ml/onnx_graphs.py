@@ -41,7 +41,7 @@ class _Graph:
         self._n = 0
         self._names: set[str] = set()
 
-    def const(self, name: str, value: np.ndarray) -> str:
+    def const(self, name: str, value: np.ndarray | np.generic) -> str:
         """A named initialiser; a name already defined is reused (callers keep names unique per value)."""
         if name in self._names:
             return name
@@ -50,12 +50,17 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
-    def op(self, op_type: str, *inputs: str, n_out: int = 1, **attrs: object) -> str | list[str]:
+    def op(self, op_type: str, *inputs: str, **attrs: object) -> str:
+        """A node with one output; returns the output's name."""
+        return self.ops(op_type, *inputs, n_out=1, **attrs)[0]
+
+    def ops(self, op_type: str, *inputs: str, n_out: int, **attrs: object) -> list[str]:
+        """A node with ``n_out`` outputs (Split); returns their names."""
         _, helper, _, _ = _lib()
         self._n += 1
         outs = [f"{op_type.lower()}_{self._n}_{i}" for i in range(n_out)]
         self.nodes.append(helper.make_node(op_type, list(inputs), outs, **attrs))
-        return outs[0] if n_out == 1 else outs
+        return outs
 
     def model(self, name: str, inputs: list, outputs: list, doc: str):  # noqa: ANN201 - onnx.ModelProto
         onnx, helper, _, _ = _lib()
@@ -119,7 +124,7 @@ def encoder_model(weights: dict[str, np.ndarray] | None = None):  # noqa: ANN201
                         w[p + "self_attention/layer_norm/beta"])  # fmt: skip
         h = _dense(g, h, f"b{i}.qkv", w[p + "self_attention/linear_0/weight"], w[p + "self_attention/linear_0/bias"])
         h = g.op("Transpose", g.op("Reshape", h, head_shape), perm=[2, 0, 3, 1, 4])  # (3, 1, heads, T, 64)
-        q, k, v = g.op("Split", h, g.const(f"split3_{i}", np.array([1, 1, 1], np.int64)), axis=0, n_out=3)
+        q, k, v = g.ops("Split", h, g.const(f"split3_{i}", np.array([1, 1, 1], np.int64)), axis=0, n_out=3)
         q, k, v = (g.op("Squeeze", t, "i_0") for t in (q, k, v))
         att = g.op("Softmax", g.op("Mul", g.op("MatMul", q, g.op("Transpose", k, perm=[0, 1, 3, 2])), "c_scale"),
                    axis=-1)  # fmt: skip
@@ -131,7 +136,7 @@ def encoder_model(weights: dict[str, np.ndarray] | None = None):  # noqa: ANN201
         x = g.op("Add", x, _dense(g, h, f"b{i}.fc2", w[p + "ffn/linear_1/weight"], w[p + "ffn/linear_1/bias"]))
         states.append(x)
     states.append(_layer_norm(g, x, "ln_post", w["layer_norm/gamma"], w["layer_norm/beta"]))
-    pooled = []
+    pooled: list[str] = []
     for s in states:
         mean = g.op("ReduceMean", s, g.const(f"axis1_{len(pooled)}", np.array([1], np.int64)), keepdims=0)
         sq = g.op("ReduceMean", g.op("Mul", s, s), f"axis1_{len(pooled)}", keepdims=0)
@@ -144,6 +149,28 @@ def encoder_model(weights: dict[str, np.ndarray] | None = None):  # noqa: ANN201
         [helper.make_tensor_value_info("embedding", tp.FLOAT, [1, 2 * WIDTH * (LAYERS + 2)])],
         "Whisper tiny.en audio encoder (MIT, OpenAI), frozen, pooled to mean+std of each hidden state.",
     )
+
+
+def head_model(arrays: dict[str, np.ndarray]):  # noqa: ANN201 - onnx.ModelProto
+    """The emotion head: embeddings ``(n, D)`` -> logits ``(n, classes)``; standardise as Keras's
+    ``Normalization`` does (divide by ``max(sqrt(variance), 1e-7)``), dense + exact GELU, dense."""
+    _, helper, _, tp = _lib()
+    g = _Graph()
+    g.const("c_half", np.float32(0.5))
+    g.const("c_one", np.float32(1.0))
+    g.const("c_inv_sqrt2", np.float32(1 / np.sqrt(2)))
+    scale = (1.0 / np.maximum(np.sqrt(arrays["variance"]), 1e-7)).astype(np.float32)
+    x = g.op("Mul", g.op("Sub", "embedding", g.const("mean", arrays["mean"].astype(np.float32))),
+             g.const("scale", scale))  # fmt: skip
+    if "hidden_kernel" in arrays:
+        x = _gelu(g, g.op("Add", g.op("MatMul", x, g.const("hidden.w", arrays["hidden_kernel"])),
+                          g.const("hidden.b", arrays["hidden_bias"])))  # fmt: skip
+    x = g.op("MatMul", x, g.const("logits.w", arrays["logits_kernel"]))
+    g.nodes.append(helper.make_node("Add", [x, g.const("logits.b", arrays["logits_bias"])], ["logits"]))
+    n_in, n_out = arrays["mean"].shape[0], arrays["logits_bias"].shape[0]
+    return g.model("emotion_head", [helper.make_tensor_value_info("embedding", tp.FLOAT, ["n", n_in])],
+                   [helper.make_tensor_value_info("logits", tp.FLOAT, ["n", n_out])],
+                   "Moodify's emotion head over the pooled Whisper embedding.")  # fmt: skip
 
 
 def quantize_encoder(float_model: Path, out: Path) -> Path:
@@ -227,7 +254,7 @@ def vad_model(path: Path | None = None):  # noqa: ANN201 - onnx.ModelProto
     blocks = g.op("Reshape", x, g.const("blocks", np.array([0, 5, 128], np.int64)))
     x = g.op("Concat", _slice(g, blocks, 0, 4), _slice(g, blocks, 1, 5), axis=2)  # (N, 4, 256)
     basis = w["stft.forward_basis_buffer"][:, 0, :].T  # (256, 258): 129 real, 129 imaginary
-    re, im = g.op("Split", g.op("MatMul", x, g.const("basis", basis)),
+    re, im = g.ops("Split", g.op("MatMul", x, g.const("basis", basis)),
                   g.const("halves", np.array([129, 129], np.int64)), axis=2, n_out=2)  # fmt: skip
     x = g.op("Sqrt", g.op("Add", g.op("Mul", re, re), g.op("Mul", im, im)))  # (N, 4, 129)
     length = 4
@@ -241,12 +268,12 @@ def vad_model(path: Path | None = None):  # noqa: ANN201 - onnx.ModelProto
         i, f, c, o = np.split(a, 4, axis=0)
         return np.concatenate([i, o, f, c], axis=0)
 
-    y = g.op(
+    y = g.ops(
         "LSTM", x, g.const("lstm.W", iofc(w["decoder.rnn.weight_ih"])[None]),
         g.const("lstm.R", iofc(w["decoder.rnn.weight_hh"])[None]),
         g.const("lstm.B", np.concatenate([iofc(w["decoder.rnn.bias_ih"]), iofc(w["decoder.rnn.bias_hh"])])[None]),
         hidden_size=128, n_out=1,
-    )  # (N, 1, 1, 128)
+    )[0]  # (N, 1, 1, 128)
     y = g.op("Relu", g.op("Reshape", y, g.const("seq_shape", np.array([-1, 128], np.int64))))
     y = g.op("Add", g.op("MatMul", y, g.const("dec.w", w["decoder.decoder.2.weight"][:, :, 0].T)),
              g.const("dec.b", w["decoder.decoder.2.bias"]))  # fmt: skip

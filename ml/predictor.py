@@ -10,10 +10,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ml.audio import Speech
+
+if TYPE_CHECKING:
+    from ml.serving import DenseHead, OnnxEncoder
+    from ml.whisper import Embedder
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts" / "default"
 
@@ -107,8 +112,8 @@ class EmotionPredictor:
         if self.frontend == "whisper" and encoder != "keras" and head.exists():
             # TensorFlow is never imported: the encoder runs in ONNX Runtime, the head in numpy.
             self.encoder = encoder
-            self._embedder = OnnxEncoder(encoder, threads=threads)
-            self._head: DenseHead | None = DenseHead(head)
+            self._embedder: OnnxEncoder | Embedder = OnnxEncoder(encoder, threads=threads)
+            self._head: DenseHead | None = DenseHead(head, threads=threads)
         else:
             self.encoder = "keras"
             self._head = None

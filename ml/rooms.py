@@ -257,6 +257,7 @@ CONDITIONS: dict[str, Condition] = {c.name: c for c in (
     Condition("reverb", "a reverberant room (RT60 0.5-0.9 s, direct-to-reverberant 0-3 dB)"),
     Condition("quiet30", "30 dB quieter than the original, stored as 16-bit"),
     Condition("long", "5 clips of one speaker and emotion joined (RAVDESS 15-20 s)"),
+    Condition("served", "as recorded, embedded by the served int8 encoder (ONNX Runtime) instead of the float one"),
 )}  # fmt: skip
 
 
@@ -264,7 +265,7 @@ def apply_condition(y: np.ndarray, name: str, seed: int, *, babble: BabbleBank |
                     allowed: list[str] | None = None) -> np.ndarray:
     """``y`` as condition ``name`` delivers it ("long" is made by joining clips, not here)."""
     rng = np.random.default_rng(seed)
-    if name == "clean":
+    if name in ("clean", "served"):  # "served" changes the encoder, not the audio (ml.cache)
         return y
     if name == "opus24":
         return codec_round_trip(y, "opus24")

@@ -1,10 +1,10 @@
-"""Serving without TensorFlow: the frozen encoder in ONNX Runtime (int8) and the head in numpy.
+"""Serving without TensorFlow: the frozen encoder (int8) and the emotion head in ONNX Runtime.
 
 Training keeps the float Keras encoder (:mod:`ml.whisper`) as its reference. What a worker runs per
 upload is cheaper: the same encoder as an ONNX graph (:mod:`ml.onnx_graphs`) with its matrix
 products quantised to int8 (``ml/pretrained/whisper-tiny.en-encoder.int8.onnx``, rebuilt by
-``python -m ml export-onnx``), and the emotion head (standardise, dense + GELU, dense) as three
-numpy operations on weights saved beside the Keras ones (``head.npz``). The predictor then loads
+``python -m ml export-onnx``), and the emotion head (standardise, dense + GELU, dense) as a small
+float graph built at load from weights saved beside the Keras ones (``head.npz``). The predictor then loads
 in about a second and a few hundred MiB instead of ~7 s and ~800 MiB, and a warm 4-s clip costs
 a fraction of what it did (README, "Serving speed"). ``tests/ml/test_serving.py`` holds the served
 encoder and head to the float ones.
@@ -102,30 +102,20 @@ def export_head(model, out_dir: Path) -> Path:  # noqa: ANN001 - keras.Model of 
         arrays["hidden_kernel"], arrays["hidden_bias"] = (np.asarray(v) for v in layers["dense"].get_weights())
     arrays["logits_kernel"], arrays["logits_bias"] = (np.asarray(v) for v in layers["logits"].get_weights())
     path = Path(out_dir) / HEAD_FILE
-    np.savez(path, **{k: v.astype(np.float32) for k, v in arrays.items()})
+    np.savez(path, **{k: v.astype(np.float32) for k, v in arrays.items()})  # type: ignore[arg-type]
     return path
 
 
 class DenseHead:
-    """The emotion head in numpy: ``(n, 4608)`` embeddings -> ``(n, classes)`` logits.
+    """The emotion head, ``(n, 4608)`` embeddings -> ``(n, classes)`` logits, run as a small ONNX
+    graph (:func:`ml.onnx_graphs.head_model`) so its threads are the predictor's, not numpy's."""
 
-    Keras's ``Normalization`` divides by ``max(sqrt(variance), epsilon)``; the hidden layer is the
-    exact (erf) GELU that Keras's ``"gelu"`` computes.
-    """
+    def __init__(self, path: Path, *, threads: int | None = None) -> None:
+        from ml.onnx_graphs import head_model
 
-    def __init__(self, path: Path) -> None:
         with np.load(path) as z:
-            w = {k: z[k] for k in z.files}
-        self.mean = w["mean"]
-        self.scale = 1.0 / np.maximum(np.sqrt(w["variance"]), 1e-7)
-        self.hidden = (w["hidden_kernel"], w["hidden_bias"]) if "hidden_kernel" in w else None
-        self.logits = (w["logits_kernel"], w["logits_bias"])
+            arrays = {k: z[k].astype(np.float32) for k in z.files}
+        self._session = ort_session(head_model(arrays).SerializeToString(), threads)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        from scipy.special import erf
-
-        h = (np.asarray(x, np.float32) - self.mean) * self.scale
-        if self.hidden is not None:
-            h = h @ self.hidden[0] + self.hidden[1]
-            h = 0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))
-        return h @ self.logits[0] + self.logits[1]
+        return self._session.run(None, {"embedding": np.ascontiguousarray(x, np.float32)})[0]

@@ -77,7 +77,7 @@ def test_the_served_embedding_stays_close_to_the_float_one() -> None:
     assert np.median(errors) < 0.02 and max(errors) < 0.05, errors
 
 
-def test_the_numpy_head_computes_the_keras_head(reference: EmotionPredictor) -> None:
+def test_the_served_head_computes_the_keras_head(reference: EmotionPredictor) -> None:
     head = serving.DenseHead(DEFAULT_MODEL_DIR / serving.HEAD_FILE)
     rng = np.random.default_rng(0)
     x = reference.model.get_layer("standardise").mean.numpy().reshape(1, -1) + rng.normal(size=(16, 4608)).astype(
