@@ -53,9 +53,10 @@ def scratch_database(base_url: str) -> str:
     return url._replace(path=f"/{name}").geturl()
 
 
-def one_latency(person: Person, clip: bytes, parts: dict[str, list[float]] | None = None) -> float:
+def one_latency(person: Person, clip: bytes, parts: dict[str, list[float]] | None = None, *,
+                name: str = "clip.wav") -> float:
     started = time.perf_counter()
-    response = person.upload(clip)
+    response = person.upload(clip, name=name)
     assert response.status_code == 202, response.text
     accepted = time.perf_counter()
     with person.socket(response.json()["id"]) as socket:
@@ -67,10 +68,10 @@ def one_latency(person: Person, clip: bytes, parts: dict[str, list[float]] | Non
     return total
 
 
-def throughput(person: Person, clip: bytes, n: int) -> float:
+def throughput(person: Person, clip: bytes, n: int, *, name: str = "clip.wav") -> float:
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        ids = [r.json()["id"] for r in pool.map(lambda _: person.upload(clip), range(n))]
+        ids = [r.json()["id"] for r in pool.map(lambda _: person.upload(clip, name=name), range(n))]
     for sid in ids:
         person.wait_until_finished(sid, timeout=300)
     return n / (time.perf_counter() - started)
@@ -82,6 +83,9 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=20, help="sequential clips per latency run")
     parser.add_argument("--burst", type=int, default=30, help="clips per throughput run")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--format", choices=["wav", "webm"], default="wav",
+                        help="upload the clip as a WAV, or as Opus in WebM as Chrome and Firefox record it "
+                             "(decoded by an ffmpeg process instead of libsndfile)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="moodify-bench-"))
@@ -105,20 +109,26 @@ def main() -> None:
     worker.start(WORKER_READY, timeout=300)
     web.start(port=port, timeout=60)
     try:
-        clip = audio_samples.speech_wav(tmp / "clip.wav", seconds=4.0).read_bytes()
+        wav = audio_samples.speech_wav(tmp / "clip.wav", seconds=4.0)
+        if args.format == "webm":
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(wav), "-c:a", "libopus", "-b:a", "32k",
+                            str(tmp / "clip.webm")], check=True)  # fmt: skip
+        clip = (tmp / f"clip.{args.format}").read_bytes()
         person = Person(f"http://127.0.0.1:{port}", f"bench-{os.getpid()}@example.com").sign_up()
+        name = f"clip.{args.format}"
         for _ in range(5):  # warm both processes (imports, numba, connection pools)
-            one_latency(person, clip)
+            one_latency(person, clip, name=name)
         runs = []
         parts: dict[str, list[float]] = {"upload_202": [], "model_total": []}
         for run in range(args.runs):
-            latencies = [one_latency(person, clip, parts) for _ in range(args.clips)]
-            rate = throughput(person, clip, args.burst)
+            latencies = [one_latency(person, clip, parts, name=name) for _ in range(args.clips)]
+            rate = throughput(person, clip, args.burst, name=name)
             runs.append({"p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95), "clips_per_s": rate})
             print(f"run {run + 1}: p50 {runs[-1]['p50_ms']:.1f} ms  p95 {runs[-1]['p95_ms']:.1f} ms  "
                   f"{rate:.2f} clips/s per worker", flush=True)  # fmt: skip
         summary = {
             "clip_s": 4.0,
+            "format": args.format,
             "runs": runs,
             "median_p50_ms": statistics.median(r["p50_ms"] for r in runs),
             "median_p95_ms": statistics.median(r["p95_ms"] for r in runs),
@@ -127,7 +137,7 @@ def main() -> None:
             "median_predictor_total_ms": statistics.median(parts["model_total"]),
         }
         print(
-            f"\nupload -> result on the socket, 4-s clip, warm worker ({args.runs} runs x {args.clips} clips):\n"
+            f"\nupload -> result on the socket, 4-s {args.format} clip, warm worker ({args.runs} runs x {args.clips} clips):\n"
             f"  p50 {summary['median_p50_ms']:.1f} ms, p95 {summary['median_p95_ms']:.1f} ms (medians of runs)\n"
             f"  throughput {summary['median_clips_per_s_per_worker']:.2f} clips/s per worker process\n"
             f"  of which: upload -> 202 {summary['median_upload_to_202_ms']:.1f} ms (validation by decoding), "

@@ -193,6 +193,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         "evaluation_cross_corpus": _brief(load("report-corpus.json")),
         "baseline_svm_speaker_independent": load("baseline-svm.json"),
         "variants_tried": load("variants.json"),
+        "serving": load("serving.json"),
         "training": {"config": config.to_dict(), "seconds": train_seconds,
                      "augmentation": augmentation_text(config),
                      "note": "final model trained on all clips (+ augmented copies) for the "
@@ -341,6 +342,7 @@ def render_markdown(card: dict) -> str:
                          f"{_pct(v.get('ravdess_accuracy'))} | {_pct(v.get('tess_accuracy'))} | "
                          f"{ece} | {v.get('note', '')} |")  # fmt: skip
         lines.append("")
+    lines += _serving_markdown(card.get("serving"))
     tr = card["training"]
     secs = tr["seconds"]
     lines += ["## Training", "",
@@ -366,3 +368,23 @@ def _features_time(secs: dict) -> str:
         # Caches written before extraction times were kept, or cut from a larger extraction.
         return "(from a cache whose extraction time was not recorded)"
     return f"(from the cache; extracting them from scratch took {cold:.0f} s)"
+
+
+def _serving_markdown(sv: dict | None) -> list[str]:
+    """What the worker runs, held against the float reference (``evaluation/serving.json``)."""
+    if not sv:
+        return []
+    lines = ["## Serving", "", sv["runtime"] + ".", ""]
+    cv = sv.get("si_cv")
+    if cv:
+        lines += [f"Speaker-independent 5-fold CV re-run ({cv['when']}): each fold's head scored its "
+                  "held-out speakers' clips embedded by the float encoder and by the served one.", "",
+                  "| encoder | RAVDESS acc (UAR) | TESS acc (UAR) | refused |", "|---|---|---|---|"]  # fmt: skip
+        for name in ("float", "served"):
+            row = cv[name]
+            lines.append(f"| {name} | {_pct(row['ravdess']['accuracy_with_refusals'])} "
+                         f"({_pct(row['ravdess']['uar'])}) | {_pct(row['tess']['accuracy_with_refusals'])} "
+                         f"({_pct(row['tess']['uar'])}) | {row['refused']} |")  # fmt: skip
+        lines.append("")
+    lines += [f"- {x}" for x in sv.get("checks", [])] + [""]
+    return lines
