@@ -41,10 +41,10 @@ def dense_catalog(catalog):
                                       for t in tracks if rng.random() < 0.33])
 
 
-# profile, its favourite and excluded genres, the set already built?, the candidate box, affinities,
-# beliefs, feedback, recent tracks, BEGIN (a savepoint here) / INSERT set / INSERT items / COMMIT, the
-# pushed tracks' details.
-MATCH_QUERIES = 14
+# The profile with its favourite and excluded genres, the set already built?, the candidate box,
+# affinities with beliefs, feedback, recent tracks, BEGIN (a savepoint here) / INSERT set / INSERT
+# items / COMMIT, the pushed tracks' details.
+MATCH_QUERIES = 11
 # and a journey: the listener's recent results (smoothing); its three boxes are one query.
 JOURNEY_QUERIES = MATCH_QUERIES + 1
 
