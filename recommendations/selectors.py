@@ -27,7 +27,6 @@ RECENT_DAYS = 7
 POOL_SIZE = 200
 # The feedback a set's reasons look back on ("you rated this 5 stars last week").
 HISTORY_LIMIT = 500
-_BELIEF = "belief"  # the kind of a TasteBelief row among the Affinity rows read with it
 
 
 MOOD_MAP_CACHE_KEY = "recommendations:mood-map-targets:{strategy}"
@@ -247,25 +246,17 @@ def candidates_for_tracks(*, tracks: list[Track], source: str) -> list[Candidate
     ]
 
 
-def preferences_for(*, user, favourite_genres: list[str] = (), track_ids: set[int] | None = None) -> Preferences:
-    """What the user has taught us. `track_ids`: the candidates, when only their recency matters."""
+def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
     genre_affinity: dict[str, float] = {}
     artist_affinity: dict[str, float] = {}
-    beliefs = Beliefs()
-    # Affinities and beliefs in one round trip: ("genre"/"artist", key, weight, 0) and ("belief", feature, liked, disliked).
-    learned = Affinity.objects.filter(user=user).annotate(extra=Value(0.0)).values_list("kind", "key", "weight", "extra")
-    learned = learned.union(TasteBelief.objects.filter(user=user).annotate(kind=Value(_BELIEF)).values_list(
-        "kind", "feature", "liked", "disliked"), all=True)
-    for kind, key, a, b in learned:
-        if kind == _BELIEF:
-            beliefs.counts[key] = (a, b)
-        else:
-            (genre_affinity if kind == Affinity.Kind.GENRE else artist_affinity)[key] = a
+    for kind, key, weight in Affinity.objects.filter(user=user).values_list("kind", "key", "weight"):
+        (genre_affinity if kind == Affinity.Kind.GENRE else artist_affinity)[key] = weight
     now = timezone.now()
     recent = Recommendation.objects.filter(
-        recommendation_set__user=user, recommendation_set__created_at__gte=now - timedelta(days=RECENT_DAYS))
-    if track_ids is not None:
-        recent = recent.filter(track_id__in=track_ids)
+        recommendation_set__user=user, recommendation_set__created_at__gte=now - timedelta(days=RECENT_DAYS)
+    ).values_list("track_id", flat=True)
+    beliefs = Beliefs({f: (a, b) for f, a, b in TasteBelief.objects.filter(user=user).values_list(
+        "feature", "liked", "disliked")})
     ratings: dict[int, Rating] = {}
     liked: dict[int, bool] = {}
     history = Feedback.objects.filter(user=user, action__in=["like", "dislike", "rate"]).order_by(
@@ -276,8 +267,7 @@ def preferences_for(*, user, favourite_genres: list[str] = (), track_ids: set[in
         else:
             liked.setdefault(track_id, action == Feedback.Action.LIKE)
     return Preferences(genre_affinity=genre_affinity, artist_affinity=artist_affinity,
-                       favourite_genres=frozenset(favourite_genres),
-                       recent_track_ids=frozenset(recent.values_list("track_id", flat=True)),
+                       favourite_genres=frozenset(favourite_genres), recent_track_ids=frozenset(recent),
                        beliefs=beliefs, ratings=ratings,
                        liked_track_ids=frozenset(t for t, is_liked in liked.items() if is_liked))
 

@@ -69,8 +69,7 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
         also_near=pool_points(start.point if start is not None else None, target.point))
     candidates += [c for c in selectors.candidates_for_tracks(tracks=found.tracks, source="spotify")
                    if not excluded.intersection(c.genres)]
-    prefs = selectors.preferences_for(user=user, favourite_genres=values["favourite"],
-                                      track_ids={c.track_id for c in candidates})
+    prefs = selectors.preferences_for(user=user, favourite_genres=values["favourite"])
     ranked = engine.rank(candidates, target, prefs, start=start, explore_share=settings.RECOMMENDATION_EXPLORE_SHARE,
                          seed=f"{result.pk}:{strategy}:{correction.pk if correction else ''}")
     explained = reasons.explain(ranked, target, prefs, start=start)

@@ -42,9 +42,9 @@ def dense_catalog(catalog):
 
 
 # The profile with its favourite and excluded genres, the set already built?, the candidate box,
-# affinities with beliefs, feedback, recent tracks, BEGIN (a savepoint here) / INSERT set / INSERT
+# affinities, beliefs, feedback, recent tracks, BEGIN (a savepoint here) / INSERT set / INSERT
 # items / COMMIT, the pushed tracks' details.
-MATCH_QUERIES = 11
+MATCH_QUERIES = 12
 # and a journey: the listener's recent results (smoothing); its three boxes are one query.
 JOURNEY_QUERIES = MATCH_QUERIES + 1
 
