@@ -161,22 +161,27 @@ class _CatalogNames:
         cached = cache.get(CATALOG_NAMES_CACHE_KEY)
         self.reread = cached is None
         self.genres, self.moods = cached if cached is not None else self._read()
+        self.named: dict[tuple[str, str], tuple[str, ...]] = {}  # a pool's rows repeat the same few lists
 
     def _read(self) -> tuple[dict[int, str], dict[int, str]]:
         names = dict(Genre.objects.values_list("id", "slug")), dict(Mood.objects.values_list("id", "code"))
         cache.set(CATALOG_NAMES_CACHE_KEY, names, MOOD_MAP_CACHE_TTL_S)
         self.reread = True
+        self.named = {}
         return names
 
     def _named(self, joined: str | None, kind: str) -> tuple[str, ...]:
         """'3,7' -> the sorted slugs (kind "genres") or codes ("moods") of those ids."""
         if not joined:
             return ()
+        if (kind, joined) in self.named:
+            return self.named[kind, joined]
         ids = [int(i) for i in joined.split(",")]
         if not self.reread and any(i not in getattr(self, kind) for i in ids):
             self.genres, self.moods = self._read()
         names = getattr(self, kind)
-        return tuple(sorted(names[i] for i in ids if i in names))
+        self.named[kind, joined] = tuple(sorted(names[i] for i in ids if i in names))
+        return self.named[kind, joined]
 
     def genre_slugs(self, joined: str | None) -> tuple[str, ...]:
         return self._named(joined, "genres")
@@ -200,12 +205,15 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
     mapped = set(target.genre_weights)
     rows: dict[int, dict] = {}
     names = _CatalogNames()
+    in_mapped = 0  # how many of the rows have a genre the mood map asks for
 
     def add(pool: list[dict]) -> None:
+        nonlocal in_mapped
         for row in pool:
             if row["id"] not in rows:
                 row["genres"] = names.genre_slugs(row["genre_ids"])
                 rows[row["id"]] = row
+                in_mapped += bool(mapped.intersection(row["genres"]))
 
     points = [(target.point, size), *((p, size // 4) for p in also_near)]
     # Start with a small box around each point and widen only when sparse; a box for fewer tracks
@@ -217,7 +225,6 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
         found = len(rows)
         for step, radius in enumerate(ladder):
             add(fetched if step == 0 else _near(base, point, radius, wanted))
-            in_mapped = sum(1 for row in rows.values() if mapped.intersection(row["genres"]))
             if mapped and in_mapped < 30:
                 # Too few tracks of the mapped genres nearby: look for them specifically.
                 add(_near(base.filter(id__in=Track.genres.through.objects.filter(
@@ -252,9 +259,9 @@ def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
     for kind, key, weight in Affinity.objects.filter(user=user).values_list("kind", "key", "weight"):
         (genre_affinity if kind == Affinity.Kind.GENRE else artist_affinity)[key] = weight
     now = timezone.now()
-    recent = Recommendation.objects.filter(
+    recent = Recommendation.objects.filter(  # unordered: only which tracks counts, not the sets' order
         recommendation_set__user=user, recommendation_set__created_at__gte=now - timedelta(days=RECENT_DAYS)
-    ).values_list("track_id", flat=True)
+    ).order_by().values_list("track_id", flat=True)
     beliefs = Beliefs({f: (a, b) for f, a, b in TasteBelief.objects.filter(user=user).values_list(
         "feature", "liked", "disliked")})
     ratings: dict[int, Rating] = {}
