@@ -5,9 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import connections
-from django.db.models import CharField, Expression, FloatField, Prefetch, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import CharField, Expression, Prefetch
 from django.utils import timezone
 
 from catalog.defaults import circumplex_to_music, shared_instrumentalness
@@ -97,8 +95,7 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
 
 class _JoinedIds(Expression):
     """The comma-joined `column` of the outer track's rows in `model`'s table, as a correlated
-    subquery (STRING_AGG; GROUP_CONCAT on SQLite). Written out rather than built from a queryset:
-    a Subquery costs more to compile, for every candidate box, than the database takes to run it."""
+    subquery: STRING_AGG, or GROUP_CONCAT on SQLite (the compiler picks the database's form)."""
 
     output_field = CharField()
 
@@ -117,36 +114,77 @@ class _JoinedIds(Expression):
 
 
 # Ids, not slugs: joining the genre and mood tables inside the per-track subquery costs more than
-# the whole range scan; the few genres and moods are named from `_catalog_names` instead.
+# the whole range scan; the few genres and moods are named from `_CatalogNames` instead.
 _GENRE_IDS = _JoinedIds(Track.genres.through, "genre_id")
 _MOOD_IDS = _JoinedIds(TrackMoodTag, "mood_id", " AND NOT j.rejected AND j.source <> %s",
                        (TrackMoodTag.Source.SUGGESTED.value,))
 _POOL_COLUMNS = ("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity", "instrumentalness",
-                 "year", "tempo", "genre_ids", "mood_ids", "box")
+                 "year", "tempo")
 # Box half-widths around a pool's point, tried in turn while too few tracks are found (for a pool
 # of POOL_SIZE tracks; a smaller pool scales them by the square root of its share).
 BOX_RADII = (0.06, 0.15, 0.35, 1.0)
 
 
-def _near(queryset: QuerySet, point: Point, radius: float, limit: int, box: int = 0) -> QuerySet:
-    """The `limit` tracks nearest the point inside a box (an index range scan), each row tagged
-    with `box` (which of several boxes fetched together it answers)."""
-    distance = RawSQL("(est_valence - %s) * (est_valence - %s) + (est_energy - %s) * (est_energy - %s)",
-                      (point.valence, point.valence, point.energy, point.energy), output_field=FloatField())
-    return queryset.filter(
-        est_valence__gte=point.valence - radius, est_valence__lte=point.valence + radius,
-        est_energy__gte=point.energy - radius, est_energy__lte=point.energy + radius,
-    ).annotate(distance=distance, box=Value(box)).order_by("distance", "id").values(*_POOL_COLUMNS)[:limit]
+@dataclass(frozen=True)
+class _Box:
+    point: Point
+    radius: float  # half-width, valence/energy units
+    limit: int
 
 
-def _fetch_boxes(queries: list[QuerySet]) -> list[list[dict]]:
-    """Each box query's rows: in one round trip (UNION ALL) where the database can order and limit
-    inside a union (PostgreSQL), else one query each (SQLite)."""
-    if len(queries) < 2 or not connections[queries[0].db].features.supports_slicing_ordering_in_compound:
-        return [list(q) for q in queries]
-    rows: list[list[dict]] = [[] for _ in queries]
-    for row in queries[0].union(*queries[1:], all=True):
-        rows[row["box"]].append(row)
+@dataclass(frozen=True)
+class _PoolTracks:
+    """Which tracks a pool draws from: active ones, explicit ones only if allowed, none of the
+    excluded genres; and, when `only_genres` is given, only tracks of those genres."""
+
+    allow_explicit: bool = True
+    excluded_genres: tuple[str, ...] = ()
+    only_genres: tuple[str, ...] = ()
+
+    def where(self, qn) -> tuple[str, list]:
+        track = qn(Track._meta.db_table)
+        conditions, params = [f"{track}.{qn('active')}"], []
+        if not self.allow_explicit:
+            conditions.append(f"NOT {track}.{qn('explicit')}")
+        for negate, slugs in (("NOT ", self.excluded_genres), ("", self.only_genres)):
+            if slugs:
+                conditions.append(
+                    f"{negate}{track}.{qn('id')} IN (SELECT tg.{qn('track_id')} FROM {qn(Track.genres.through._meta.db_table)} tg "
+                    f"INNER JOIN {qn(Genre._meta.db_table)} g ON g.{qn('id')} = tg.{qn('genre_id')} "
+                    f"WHERE g.{qn('slug')} IN ({', '.join(['%s'] * len(slugs))}))")
+                params += slugs
+        return " AND ".join(conditions), params
+
+
+def _near(boxes: list[_Box], tracks: _PoolTracks) -> list[list[dict]]:
+    """Each box's `limit` tracks nearest its point (an index range scan of the box), with their
+    genre and confirmed mood ids: all boxes in one statement (UNION ALL), one list of rows each.
+
+    Written out rather than composed with the ORM: compiling the ORM's version of a box cost more
+    than the database takes to answer it, on every set built."""
+    queryset = Track.objects.all()
+    compiler = queryset.query.get_compiler(queryset.db)
+    qn = compiler.connection.ops.quote_name
+    track = qn(Track._meta.db_table)
+    valence, energy = f"{track}.{qn('est_valence')}", f"{track}.{qn('est_energy')}"
+    genre_ids, genre_params = compiler.compile(_GENRE_IDS)
+    mood_ids, mood_params = compiler.compile(_MOOD_IDS)
+    where, where_params = tracks.where(qn)
+    columns = ", ".join(f"{track}.{qn(c)}" for c in _POOL_COLUMNS)
+    arms, params = [], []
+    for i, box in enumerate(boxes):
+        v, e, r = box.point.valence, box.point.energy, box.radius
+        arms.append(f"SELECT * FROM (SELECT {i} AS box, {columns}, {genre_ids} AS genre_ids, {mood_ids} AS mood_ids "
+                    f"FROM {track} WHERE {where} AND {valence} BETWEEN %s AND %s AND {energy} BETWEEN %s AND %s "
+                    f"ORDER BY ({valence} - %s) * ({valence} - %s) + ({energy} - %s) * ({energy} - %s), "
+                    f"{track}.{qn('id')} LIMIT {int(box.limit)}) AS box{i}")
+        params += [*genre_params, *mood_params, *where_params, v - r, v + r, e - r, e + r, v, v, e, e]
+    names = ("box", *_POOL_COLUMNS, "genre_ids", "mood_ids")
+    rows: list[list[dict]] = [[] for _ in boxes]
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(arms), params)
+        for row in cursor.fetchall():
+            rows[row[0]].append(dict(zip(names, row)))
     return rows
 
 
@@ -195,13 +233,7 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
                    also_near: list[Point] = ()) -> list[Candidate]:
     """Active local tracks near the target point, from the mapped genres and from anywhere; and
     (for a mood journey) a quarter as many near each of the points `also_near`."""
-    base = Track.objects.filter(active=True)
-    if not allow_explicit:
-        base = base.filter(explicit=False)
-    if excluded_genres:
-        base = base.exclude(id__in=Track.genres.through.objects.filter(
-            genre__slug__in=list(excluded_genres)).values("track_id"))
-    base = base.annotate(genre_ids=_GENRE_IDS, mood_ids=_MOOD_IDS)
+    tracks = _PoolTracks(allow_explicit=allow_explicit, excluded_genres=tuple(excluded_genres))
     mapped = set(target.genre_weights)
     rows: dict[int, dict] = {}
     names = _CatalogNames()
@@ -219,16 +251,14 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
     # Start with a small box around each point and widen only when sparse; a box for fewer tracks
     # starts smaller (the sort of what it holds is most of the query's time).
     radii = [[r * (wanted / size) ** 0.5 for r in BOX_RADII] for _, wanted in points]
-    first = _fetch_boxes([_near(base, point, ladder[0], wanted, box=i)
-                          for i, ((point, wanted), ladder) in enumerate(zip(points, radii))])
+    first = _near([_Box(point, ladder[0], wanted) for (point, wanted), ladder in zip(points, radii)], tracks)
     for (point, wanted), ladder, fetched in zip(points, radii, first):
         found = len(rows)
         for step, radius in enumerate(ladder):
-            add(fetched if step == 0 else _near(base, point, radius, wanted))
+            add(fetched if step == 0 else _near([_Box(point, radius, wanted)], tracks)[0])
             if mapped and in_mapped < 30:
                 # Too few tracks of the mapped genres nearby: look for them specifically.
-                add(_near(base.filter(id__in=Track.genres.through.objects.filter(
-                    genre__slug__in=mapped).values("track_id")), point, radius, wanted // 2))
+                add(_near([_Box(point, radius, wanted // 2)], replace(tracks, only_genres=tuple(sorted(mapped))))[0])
             if len(rows) - found >= 40 * wanted // size:
                 break
     return [
