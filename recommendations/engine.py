@@ -204,19 +204,21 @@ def _listener_parts(candidate: Candidate, prefs: Preferences,
 
 def _map_parts(candidate: Candidate, target: Target) -> tuple[float, str | None, tuple[str, ...]]:
     """The parts the mood map decides: (genre fit, the genre that gave it, the moods that matched)."""
-    genre_fit, fit_genre = _genre_fit(candidate, target)
-    return genre_fit, fit_genre, tuple(sorted(set(candidate.moods) & target.moods))
+    return _map_parts_of([candidate], target)[0]
 
 
 def _map_parts_of(candidates: list[Candidate], target: Target) -> list[tuple[float, str | None, tuple[str, ...]]]:
-    """`_map_parts` of every candidate, once per combination of genres and moods."""
-    memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, str | None, tuple[str, ...]]] = {}
+    """`_map_parts` of every candidate: the genre fit once per combination of genres, the matched
+    moods once per combination of moods."""
+    fits: dict[tuple[str, ...], tuple[float, str | None]] = {}
+    hits: dict[tuple[str, ...], tuple[str, ...]] = {}
     parts = []
     for c in candidates:
-        key = (c.genres, c.moods)
-        if key not in memo:
-            memo[key] = _map_parts(c, target)
-        parts.append(memo[key])
+        if c.genres not in fits:
+            fits[c.genres] = _genre_fit(c, target)
+        if c.moods not in hits:
+            hits[c.moods] = tuple(sorted(set(c.moods) & target.moods))
+        parts.append((*fits[c.genres], hits[c.moods]))
     return parts
 
 
