@@ -81,9 +81,13 @@ class Candidate:
     tempo: float | None = None
 
     @cached_property
+    def artist_key(self) -> str:
+        return artist_key(self.artist)
+
+    @cached_property
     def features(self) -> list[str]:
         # Only measured positions describe a sound: a tag-placed track sits where its mood tag is.
-        return bandit.features_of(genres=self.genres, artist_key=artist_key(self.artist), year=self.year,
+        return bandit.features_of(genres=self.genres, artist_key=self.artist_key, year=self.year,
                                   valence=self.valence if self.measured else None, energy=self.energy)
 
 
@@ -187,10 +191,12 @@ def closeness(candidate: Candidate, point: Point, instrumentalness: float | None
     return math.exp(-distance2 / (2 * CLOSENESS_SIGMA ** 2))
 
 
-def _listener_parts(candidate: Candidate, prefs: Preferences) -> tuple[float, float, float]:
-    """The parts that do not depend on the target: (affinity, popularity bonus, freshness)."""
-    genre_aff = _clip(_genre_affinity(candidate, prefs))
-    artist_aff = _clip(prefs.artist_affinity.get(artist_key(candidate.artist), 0.0))
+def _listener_parts(candidate: Candidate, prefs: Preferences,
+                    genre_aff: float | None = None) -> tuple[float, float, float]:
+    """The parts that do not depend on the target: (affinity, popularity bonus, freshness).
+    `genre_aff`: the candidate's clipped genre affinity, when the caller already has it."""
+    genre_aff = _clip(_genre_affinity(candidate, prefs)) if genre_aff is None else genre_aff
+    artist_aff = _clip(prefs.artist_affinity.get(candidate.artist_key, 0.0))
     return (math.exp(AFFINITY_STRENGTH * (genre_aff + artist_aff)),
             POPULARITY_BONUS * candidate.popularity / 100 if candidate.popularity is not None else 0.0,
             FRESHNESS_FACTOR if candidate.track_id in prefs.recent_track_ids else 1.0)
@@ -198,8 +204,22 @@ def _listener_parts(candidate: Candidate, prefs: Preferences) -> tuple[float, fl
 
 def _map_parts(candidate: Candidate, target: Target) -> tuple[float, str | None, tuple[str, ...]]:
     """The parts the mood map decides: (genre fit, the genre that gave it, the moods that matched)."""
-    genre_fit, fit_genre = _genre_fit(candidate, target)
-    return genre_fit, fit_genre, tuple(sorted(set(candidate.moods) & target.moods))
+    return _map_parts_of([candidate], target)[0]
+
+
+def _map_parts_of(candidates: list[Candidate], target: Target) -> list[tuple[float, str | None, tuple[str, ...]]]:
+    """`_map_parts` of every candidate: the genre fit once per combination of genres, the matched
+    moods once per combination of moods."""
+    fits: dict[tuple[str, ...], tuple[float, str | None]] = {}
+    hits: dict[tuple[str, ...], tuple[str, ...]] = {}
+    parts = []
+    for c in candidates:
+        if c.genres not in fits:
+            fits[c.genres] = _genre_fit(c, target)
+        if c.moods not in hits:
+            hits[c.moods] = tuple(sorted(set(c.moods) & target.moods))
+        parts.append((*fits[c.genres], hits[c.moods]))
+    return parts
 
 
 def _compose(listener: tuple[float, float, float], mapped: tuple[float, str | None, tuple[str, ...]],
@@ -232,8 +252,14 @@ class _Board:
         self.maps = maps
         lifts = bandit.Lifts([c.features for c in candidates], mean.index)
         self.beliefs = lifts.multipliers(mean)
-        self.listener = [_listener_parts(c, prefs) for c in candidates]
-        self.mapped = [[_map_parts(c, t) for c in candidates] for t in maps]
+        # Genre affinities and a map's parts depend on the genres (and moods) alone, which few
+        # combinations cover: each is worked out once per combination, not per candidate.
+        genre_aff: dict[tuple[str, ...], float] = {}
+        for c in candidates:
+            if c.genres not in genre_aff:
+                genre_aff[c.genres] = _clip(_genre_affinity(c, prefs))
+        self.listener = [_listener_parts(c, prefs, genre_aff[c.genres]) for c in candidates]
+        self.mapped = [_map_parts_of(candidates, t) for t in maps]
         affinity, popularity, freshness = (np.array(column) for column in zip(*self.listener))
         self.valence = np.array([c.valence for c in candidates])
         self.energy = np.array([c.energy for c in candidates])
@@ -246,7 +272,7 @@ class _Board:
         self.freshness = freshness
         self.explorable = affinity >= math.exp(-AFFINITY_STRENGTH * EXPLORE_MAX_DISLIKE)
         self.sampled = lifts.multipliers(sample) / self.beliefs if sample is not None else None
-        keys = [artist_key(c.artist) for c in candidates]
+        keys = [c.artist_key for c in candidates]
         index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self.artist = np.array([index[key] for key in keys], dtype=int)
         self.artist_count = np.zeros(len(index), dtype=int)

@@ -5,9 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Aggregate, CharField, F, FloatField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.expressions import ExpressionWrapper
-from django.db.models.functions import Cast
+from django.db.models import CharField, Expression, Prefetch
 from django.utils import timezone
 
 from catalog.defaults import circumplex_to_music, shared_instrumentalness
@@ -47,7 +45,7 @@ def _mood_map_targets(*, strategy: str) -> dict[str, Target]:
 
 
 def forget_mood_maps() -> None:
-    cache.delete_many([MOOD_MAP_CACHE_KEY.format(strategy=s) for s in Strategy.values])
+    cache.delete_many([CATALOG_NAMES_CACHE_KEY, *(MOOD_MAP_CACHE_KEY.format(strategy=s) for s in Strategy.values)])
 
 
 def _target_from(mood_map: MoodMap) -> Target:
@@ -95,48 +93,139 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
         else sum(w * parts[e].instrumentalness for e, w in weights.items()))
 
 
-class _Joined(Aggregate):
-    """Comma-joined text of a column over a group: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
+class _JoinedIds(Expression):
+    """The comma-joined `column` of the outer track's rows in `model`'s table, as a correlated
+    subquery: STRING_AGG, or GROUP_CONCAT on SQLite (the compiler picks the database's form)."""
 
-    function = "STRING_AGG"
-    template = "%(function)s(%(expressions)s, ',')"
     output_field = CharField()
 
+    def __init__(self, model, column: str, condition: str = "", params: tuple = ()):
+        super().__init__()
+        self.table, self.column, self.condition, self.params = model._meta.db_table, column, condition, params
+
+    def as_sql(self, compiler, connection, function: str = "STRING_AGG"):
+        qn = compiler.quote_name_unless_alias
+        track = qn(compiler.query.get_initial_alias())
+        return (f"(SELECT {function}(CAST(j.{qn(self.column)} AS TEXT), ',') FROM {qn(self.table)} j "
+                f"WHERE j.{qn('track_id')} = {track}.{qn('id')}{self.condition})"), self.params
+
     def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
-
-
-def _joined(queryset: QuerySet, column) -> Subquery:
-    """A correlated subquery giving the comma-joined `column` of `queryset`'s rows for the outer track."""
-    return Subquery(queryset.filter(track_id=OuterRef("pk")).order_by().values("track_id")
-                    .annotate(joined=_Joined(column)).values("joined")[:1])
+        return self.as_sql(compiler, connection, function="GROUP_CONCAT")
 
 
 # Ids, not slugs: joining the genre and mood tables inside the per-track subquery costs more than
-# the whole range scan; the few genres and moods are looked up once per pool instead.
-_GENRE_IDS = _joined(Track.genres.through.objects.all(), Cast("genre_id", CharField()))
-_MOOD_IDS = _joined(TrackMoodTag.objects.filter(rejected=False).exclude(source=TrackMoodTag.Source.SUGGESTED),
-                    Cast("mood_id", CharField()))
+# the whole range scan; the few genres and moods are named from `_CatalogNames` instead.
+_GENRE_IDS = _JoinedIds(Track.genres.through, "genre_id")
+_MOOD_IDS = _JoinedIds(TrackMoodTag, "mood_id", " AND NOT j.rejected AND j.source <> %s",
+                       (TrackMoodTag.Source.SUGGESTED.value,))
+_POOL_COLUMNS = ("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity", "instrumentalness",
+                 "year", "tempo")
+# Box half-widths around a pool's point, tried in turn while too few tracks are found (for a pool
+# of POOL_SIZE tracks; a smaller pool scales them by the square root of its share).
+BOX_RADII = (0.06, 0.15, 0.35, 1.0)
 
 
-def _near(queryset: QuerySet, target: Target, radius: float, limit: int) -> list[dict]:
-    """The `limit` tracks nearest the target inside a box (an index range scan), with their genre
-    and (confirmed) mood ids aggregated by the database: one round trip per call."""
-    distance = ExpressionWrapper(
-        (F("est_valence") - target.valence) * (F("est_valence") - target.valence)
-        + (F("est_energy") - target.energy) * (F("est_energy") - target.energy),
-        output_field=FloatField())
-    return list(queryset.filter(
-        est_valence__gte=target.valence - radius, est_valence__lte=target.valence + radius,
-        est_energy__gte=target.energy - radius, est_energy__lte=target.energy + radius,
-    ).annotate(distance=distance, genre_ids=_GENRE_IDS, mood_ids=_MOOD_IDS).order_by("distance", "id")
-        .values("id", "artist", "est_valence", "est_energy", "valence", "energy", "popularity",
-                "instrumentalness", "year", "tempo", "genre_ids", "mood_ids")[:limit])
+@dataclass(frozen=True)
+class _Box:
+    point: Point
+    radius: float  # half-width, valence/energy units
+    limit: int
 
 
-def _names(joined: str | None, names: dict[int, str]) -> tuple[str, ...]:
-    """'3,7' -> the sorted slugs/codes of those ids."""
-    return tuple(sorted(names[int(i)] for i in joined.split(",") if int(i) in names)) if joined else ()
+@dataclass(frozen=True)
+class _PoolTracks:
+    """Which tracks a pool draws from: active ones, explicit ones only if allowed, none of the
+    excluded genres; and, when `only_genres` is given, only tracks of those genres."""
+
+    allow_explicit: bool = True
+    excluded_genres: tuple[str, ...] = ()
+    only_genres: tuple[str, ...] = ()
+
+    def where(self, qn) -> tuple[str, list]:
+        track = qn(Track._meta.db_table)
+        conditions, params = [f"{track}.{qn('active')}"], []
+        if not self.allow_explicit:
+            conditions.append(f"NOT {track}.{qn('explicit')}")
+        for negate, slugs in (("NOT ", self.excluded_genres), ("", self.only_genres)):
+            if slugs:
+                conditions.append(
+                    f"{negate}{track}.{qn('id')} IN (SELECT tg.{qn('track_id')} FROM {qn(Track.genres.through._meta.db_table)} tg "
+                    f"INNER JOIN {qn(Genre._meta.db_table)} g ON g.{qn('id')} = tg.{qn('genre_id')} "
+                    f"WHERE g.{qn('slug')} IN ({', '.join(['%s'] * len(slugs))}))")
+                params += slugs
+        return " AND ".join(conditions), params
+
+
+def _near(boxes: list[_Box], tracks: _PoolTracks) -> list[list[dict]]:
+    """Each box's `limit` tracks nearest its point (an index range scan of the box), with their
+    genre and confirmed mood ids: all boxes in one statement (UNION ALL), one list of rows each.
+
+    Written out rather than composed with the ORM: compiling the ORM's version of a box cost more
+    than the database takes to answer it, on every set built."""
+    queryset = Track.objects.all()
+    compiler = queryset.query.get_compiler(queryset.db)
+    qn = compiler.connection.ops.quote_name
+    track = qn(Track._meta.db_table)
+    valence, energy = f"{track}.{qn('est_valence')}", f"{track}.{qn('est_energy')}"
+    genre_ids, genre_params = compiler.compile(_GENRE_IDS)
+    mood_ids, mood_params = compiler.compile(_MOOD_IDS)
+    where, where_params = tracks.where(qn)
+    columns = ", ".join(f"{track}.{qn(c)}" for c in _POOL_COLUMNS)
+    arms, params = [], []
+    for i, box in enumerate(boxes):
+        v, e, r = box.point.valence, box.point.energy, box.radius
+        arms.append(f"SELECT * FROM (SELECT {i} AS box, {columns}, {genre_ids} AS genre_ids, {mood_ids} AS mood_ids "
+                    f"FROM {track} WHERE {where} AND {valence} BETWEEN %s AND %s AND {energy} BETWEEN %s AND %s "
+                    f"ORDER BY ({valence} - %s) * ({valence} - %s) + ({energy} - %s) * ({energy} - %s), "
+                    f"{track}.{qn('id')} LIMIT {int(box.limit)}) AS box{i}")
+        params += [*genre_params, *mood_params, *where_params, v - r, v + r, e - r, e + r, v, v, e, e]
+    names = ("box", *_POOL_COLUMNS, "genre_ids", "mood_ids")
+    rows: list[list[dict]] = [[] for _ in boxes]
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(arms), params)
+        for row in cursor.fetchall():
+            rows[row[0]].append(dict(zip(names, row)))
+    return rows
+
+
+CATALOG_NAMES_CACHE_KEY = "recommendations:catalog-names"
+
+
+class _CatalogNames:
+    """Genre slugs and mood codes by id, cached (the mood maps' signals forget them too) and reread
+    once when a row names an id the cached copy lacks (genres made without signals, bulk_create)."""
+
+    def __init__(self) -> None:
+        cached = cache.get(CATALOG_NAMES_CACHE_KEY)
+        self.reread = cached is None
+        self.genres, self.moods = cached if cached is not None else self._read()
+        self.named: dict[tuple[str, str], tuple[str, ...]] = {}  # a pool's rows repeat the same few lists
+
+    def _read(self) -> tuple[dict[int, str], dict[int, str]]:
+        names = dict(Genre.objects.values_list("id", "slug")), dict(Mood.objects.values_list("id", "code"))
+        cache.set(CATALOG_NAMES_CACHE_KEY, names, MOOD_MAP_CACHE_TTL_S)
+        self.reread = True
+        self.named = {}
+        return names
+
+    def _named(self, joined: str | None, kind: str) -> tuple[str, ...]:
+        """'3,7' -> the sorted slugs (kind "genres") or codes ("moods") of those ids."""
+        if not joined:
+            return ()
+        if (kind, joined) in self.named:
+            return self.named[kind, joined]
+        ids = [int(i) for i in joined.split(",")]
+        if not self.reread and any(i not in getattr(self, kind) for i in ids):
+            self.genres, self.moods = self._read()
+        names = getattr(self, kind)
+        self.named[kind, joined] = tuple(sorted(names[i] for i in ids if i in names))
+        return self.named[kind, joined]
+
+    def genre_slugs(self, joined: str | None) -> tuple[str, ...]:
+        return self._named(joined, "genres")
+
+    def mood_codes(self, joined: str | None) -> tuple[str, ...]:
+        return self._named(joined, "moods")
 
 
 def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_explicit: bool = True,
@@ -144,40 +233,37 @@ def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_exp
                    also_near: list[Point] = ()) -> list[Candidate]:
     """Active local tracks near the target point, from the mapped genres and from anywhere; and
     (for a mood journey) a quarter as many near each of the points `also_near`."""
-    base = Track.objects.filter(active=True)
-    if not allow_explicit:
-        base = base.filter(explicit=False)
-    if excluded_genres:
-        base = base.exclude(id__in=Track.genres.through.objects.filter(
-            genre__slug__in=list(excluded_genres)).values("track_id"))
+    tracks = _PoolTracks(allow_explicit=allow_explicit, excluded_genres=tuple(excluded_genres))
     mapped = set(target.genre_weights)
     rows: dict[int, dict] = {}
-    genre_slugs = dict(Genre.objects.values_list("id", "slug"))
-    mood_codes = dict(Mood.objects.values_list("id", "code"))
+    names = _CatalogNames()
+    in_mapped = 0  # how many of the rows have a genre the mood map asks for
 
     def add(pool: list[dict]) -> None:
+        nonlocal in_mapped
         for row in pool:
             if row["id"] not in rows:
-                row["genres"] = _names(row["genre_ids"], genre_slugs)
+                row["genres"] = names.genre_slugs(row["genre_ids"])
                 rows[row["id"]] = row
+                in_mapped += bool(mapped.intersection(row["genres"]))
 
-    for point, wanted in [(target.point, size), *((p, size // 4) for p in also_near)]:
-        here = replace(target, valence=point.valence, energy=point.energy)
+    points = [(target.point, size), *((p, size // 4) for p in also_near)]
+    # Start with a small box around each point and widen only when sparse; a box for fewer tracks
+    # starts smaller (the sort of what it holds is most of the query's time).
+    radii = [[r * (wanted / size) ** 0.5 for r in BOX_RADII] for _, wanted in points]
+    first = _near([_Box(point, ladder[0], wanted) for (point, wanted), ladder in zip(points, radii)], tracks)
+    for (point, wanted), ladder, fetched in zip(points, radii, first):
         found = len(rows)
-        # Start with a small box around the point and widen only when sparse; a box for fewer
-        # tracks starts smaller (the sort of what it holds is most of the query's time).
-        for radius in (r * (wanted / size) ** 0.5 for r in (0.06, 0.15, 0.35, 1.0)):
-            add(_near(base, here, radius, wanted))
-            in_mapped = sum(1 for row in rows.values() if mapped.intersection(row["genres"]))
+        for step, radius in enumerate(ladder):
+            add(fetched if step == 0 else _near([_Box(point, radius, wanted)], tracks)[0])
             if mapped and in_mapped < 30:
                 # Too few tracks of the mapped genres nearby: look for them specifically.
-                add(_near(base.filter(id__in=Track.genres.through.objects.filter(
-                    genre__slug__in=mapped).values("track_id")), here, radius, wanted // 2))
+                add(_near([_Box(point, radius, wanted // 2)], replace(tracks, only_genres=tuple(sorted(mapped))))[0])
             if len(rows) - found >= 40 * wanted // size:
                 break
     return [
         Candidate(track_id=i, artist=row["artist"], valence=row["est_valence"], energy=row["est_energy"],
-                  genres=row["genres"], moods=_names(row["mood_ids"], mood_codes),
+                  genres=row["genres"], moods=names.mood_codes(row["mood_ids"]),
                   measured=row["valence"] is not None and row["energy"] is not None,
                   popularity=row["popularity"], instrumentalness=row["instrumentalness"], year=row["year"],
                   tempo=row["tempo"])
@@ -203,9 +289,9 @@ def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
     for kind, key, weight in Affinity.objects.filter(user=user).values_list("kind", "key", "weight"):
         (genre_affinity if kind == Affinity.Kind.GENRE else artist_affinity)[key] = weight
     now = timezone.now()
-    recent = Recommendation.objects.filter(
+    recent = Recommendation.objects.filter(  # unordered: only which tracks counts, not the sets' order
         recommendation_set__user=user, recommendation_set__created_at__gte=now - timedelta(days=RECENT_DAYS)
-    ).values_list("track_id", flat=True)
+    ).order_by().values_list("track_id", flat=True)
     beliefs = Beliefs({f: (a, b) for f, a, b in TasteBelief.objects.filter(user=user).values_list(
         "feature", "liked", "disliked")})
     ratings: dict[int, Rating] = {}

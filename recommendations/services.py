@@ -6,7 +6,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
 
 from catalog.models import Emotion, Strategy
 from operations.metrics import RECOMMENDATION_BUILD
@@ -21,19 +21,19 @@ logger = logging.getLogger(__name__)
 
 
 def _profile_values(user) -> dict:
+    """The listener's settings and favourite and excluded genres, in one query."""
     from accounts.models import Profile
 
-    try:
-        profile = user.profile
-    except Profile.DoesNotExist:
-        return {"strategy": Strategy.MATCH, "favourite": [], "excluded": [], "market": "US", "explicit": True}
-    return {
-        "strategy": profile.strategy,
-        "favourite": list(profile.favourite_genres.values_list("slug", flat=True)),
-        "excluded": list(profile.excluded_genres.values_list("slug", flat=True)),
-        "market": profile.market or "US",
-        "explicit": profile.allow_explicit,
-    }
+    values = {"strategy": Strategy.MATCH, "favourite": [], "excluded": [], "market": "US", "explicit": True}
+    columns = ("strategy", "market", "allow_explicit", "genre_list")
+    profile = Profile.objects.filter(user=user)
+    rows = profile.annotate(genre_list=Value("favourite")).values_list(*columns, "favourite_genres__slug").union(
+        profile.annotate(genre_list=Value("excluded")).values_list(*columns, "excluded_genres__slug"), all=True)
+    for strategy, market, explicit, genre_list, slug in rows:  # a row per genre of each list, or one for none
+        values.update(strategy=strategy, market=market or "US", explicit=explicit)
+        if slug is not None:
+            values[genre_list].append(slug)
+    return values
 
 
 def build_recommendation_set(*, result, strategy: str | None = None, correction: EmotionCorrection | None = None,

@@ -110,6 +110,19 @@ def test_favourite_genres_are_preferred(catalog, result_for, user):
     assert genres_of(rec_set)["jazz"] >= 5
 
 
+def test_a_profiles_strategy_favourites_and_exclusions_all_apply_together(catalog, result_for, user):
+    """They are read in one query (a row per genre of either list): none may hide another."""
+    user.profile.favourite_genres.set(Genre.objects.filter(slug__in=["jazz", "soul"]))
+    user.profile.excluded_genres.set(Genre.objects.filter(slug__in=["rock", "metal", "punk"]))
+    user.profile.strategy = "calm"
+    user.profile.save()
+    rec_set = services.build_recommendation_set(result=result_for("angry"))
+    assert rec_set.strategy == "calm"
+    genres = genres_of(rec_set)
+    assert genres["rock"] == genres["metal"] == genres["punk"] == 0
+    assert genres["jazz"] + genres["soul"] >= 5, genres
+
+
 def test_unsure_result_blends_the_likely_emotions(catalog, result_for):
     unsure = result_for("sad", confidence=0.4, probabilities={"sad": 0.4, "happy": 0.35, "neutral": 0.25})
     rec_set = services.build_recommendation_set(result=unsure, strategy="match")
