@@ -13,15 +13,15 @@ from django.utils import timezone
 from catalog.defaults import circumplex_to_music, shared_instrumentalness
 from catalog.errors import UnknownEmotionError
 from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
+from emotion.selectors import is_low_confidence
 
 from .bandit import Beliefs
 from .engine import Candidate, Preferences, Ranked, Rating, Target, rank
 from . import reasons
 from .journey import SMOOTHING_MAX_READINGS, SMOOTHING_WINDOW_S, Point, Reading, pool_points, smoothed, travels
-from .models import Affinity, Feedback, Recommendation, RecommendationSet, TasteBelief
+from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
-LOW_CONFIDENCE = 0.5
 BLEND_MIN_PROBABILITY = 0.1
 RECENT_DAYS = 7
 POOL_SIZE = 200
@@ -67,7 +67,7 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
     `targets`: the strategy's maps when the caller already holds them (one cache read for many results).
     """
     probabilities = probabilities or {}
-    unsure = confidence is not None and confidence < LOW_CONFIDENCE and probabilities
+    unsure = confidence is not None and is_low_confidence(confidence) and probabilities
     likely = {e: p for e, p in probabilities.items() if p >= BLEND_MIN_PROBABILITY} if unsure else {}
     targets = targets if targets is not None else _mood_map_targets(strategy=strategy)
     if label not in targets:
@@ -256,6 +256,21 @@ def latest_set(*, submission, strategy: str | None = None) -> RecommendationSet 
     if strategy:
         sets = sets.filter(strategy=strategy)
     return sets.order_by("-created_at", "-id").first()
+
+
+def latest_correction(*, submission) -> EmotionCorrection | None:
+    return submission.corrections.order_by("-created_at", "-id").first()
+
+
+def submission_set(*, submission, strategy: str | None = None) -> RecommendationSet | None:
+    """The set to show for a submission: its newest (for ``strategy``), or None while the one it
+    should show is not built. Once someone said "that's not how I feel", every strategy follows
+    what they told us."""
+    existing = latest_set(submission=submission, strategy=strategy)
+    if existing is None:
+        return None
+    correction = latest_correction(submission=submission)
+    return existing if correction is None or existing.correction_id == correction.id else None
 
 
 def set_with_items(*, set_id: int) -> RecommendationSet:

@@ -1,23 +1,28 @@
-"""The project's one exception handler turns any domain error (code, user_message[, http_status]) into 4xx JSON."""
+"""The project's one exception handler turns domain errors (``moodify_site.errors.DomainError``)
+and the audio library's errors into 4xx JSON with their sentence."""
+import pytest
+
+from ml import errors as audio
 from moodify_site.api_errors import exception_handler
+from moodify_site.errors import DomainError
 
 
-class _AudioStyleError(Exception):
-    """Shaped like ml.errors.AudioError: `detail` is a log line that must never reach the user."""
-
-    code = "undecodable_audio"
-    http_status = 415
-
-    def __init__(self) -> None:
-        super().__init__("ffmpeg: invalid data found")
-        self.user_message = "We could not read this file as audio."
-        self.detail = "ffmpeg: invalid data found"
+@pytest.mark.parametrize(("error", "status"), [
+    (audio.AudioDecodeError, 415), (audio.EmptyAudioError, 400), (audio.InvalidAudioError, 400),
+    (audio.NoSpeechError, 400), (audio.AudioTooShortError, 400), (audio.AudioTooLongError, 400),
+])  # fmt: skip
+def test_audio_errors_answer_the_status_of_the_api_contract_never_their_log_line(error, status):
+    response = exception_handler(error(detail="ffmpeg: invalid data found"), {})
+    assert response.status_code == status
+    assert response.data == {"error": error.code, "detail": error.default_message}
 
 
-def test_domain_error_with_its_own_status():
-    response = exception_handler(_AudioStyleError(), {})
-    assert response.status_code == 415
-    assert response.data == {"error": "undecodable_audio", "detail": "We could not read this file as audio."}
+def test_every_apps_errors_share_one_base():
+    from accounts.services import AccountError
+    from catalog.errors import CatalogError
+    from emotion.errors import SubmissionError
+
+    assert all(issubclass(cls, DomainError) for cls in (AccountError, CatalogError, SubmissionError))
 
 
 def test_catalog_errors_answer_400_and_404():

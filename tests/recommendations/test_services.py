@@ -147,7 +147,7 @@ def test_the_set_pushed_to_the_browser_is_the_set_the_api_serves(catalog, result
     from channels.layers import get_channel_layer
 
     from emotion.realtime import submission_group
-    from recommendations.api.serializers import set_payload
+    from recommendations.payloads import set_payload
     from recommendations.selectors import set_with_items
 
     for track in Track.objects.filter(genres__slug="pop")[:40]:
