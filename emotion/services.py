@@ -413,7 +413,7 @@ def submission_delete(*, submission: VoiceSubmission) -> None:
         submission.delete()
 
 
-def recording_delete_with_submission(sender, instance: VoiceSubmission, **kwargs) -> None:
+def recording_delete_with_submission(sender: Any, instance: VoiceSubmission, **kwargs: Any) -> None:
     """post_delete receiver: however a submission goes (the API, the admin, a deleted user's
     cascade), its recording goes once the deletion commits."""
     if instance.audio:

@@ -1,8 +1,11 @@
 """Reads for the recommendation engine: targets from mood maps, candidates, user preferences."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import Aggregate, CharField, F, FloatField, OuterRef, Prefetch, QuerySet, Subquery
@@ -20,6 +23,10 @@ from .engine import Candidate, Preferences, Ranked, Rating, Target, rank
 from . import reasons
 from .journey import SMOOTHING_MAX_READINGS, SMOOTHING_WINDOW_S, Point, Reading, pool_points, smoothed, travels
 from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from emotion.models import EmotionResult, VoiceSubmission
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
 BLEND_MIN_PROBABILITY = 0.1
@@ -89,10 +96,15 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
         genre_weights=genre_weights,
         moods=frozenset().union(*(parts[e].moods for e in weights)),
         description=parts[label].description if label in parts else "",
-        keywords=parts[max(weights, key=weights.get)].keywords,
+        keywords=parts[max(weights, key=weights.__getitem__)].keywords,
         blend={e: round(probabilities[e], 2) for e in weights},
-        instrumentalness=None if any(parts[e].instrumentalness is None for e in weights)
-        else sum(w * parts[e].instrumentalness for e, w in weights.items()))
+        instrumentalness=_blend_known(weights, {e: parts[e].instrumentalness for e in weights}))
+
+
+def _blend_known(weights: dict[str, float], values: dict[str, float | None]) -> float | None:
+    """The weighted sum of ``values``, or None when any of them is unknown."""
+    known = {e: v for e, v in values.items() if v is not None}
+    return sum(w * known[e] for e, w in weights.items()) if len(known) == len(values) else None
 
 
 class _Joined(Aggregate):
@@ -102,11 +114,11 @@ class _Joined(Aggregate):
     template = "%(function)s(%(expressions)s, ',')"
     output_field = CharField()
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
 
 
-def _joined(queryset: QuerySet, column) -> Subquery:
+def _joined(queryset: QuerySet, column: str) -> Subquery:
     """A correlated subquery giving the comma-joined `column` of `queryset`'s rows for the outer track."""
     return Subquery(queryset.filter(track_id=OuterRef("pk")).order_by().values("track_id")
                     .annotate(joined=_Joined(column)).values("joined")[:1])
@@ -139,9 +151,9 @@ def _names(joined: str | None, names: dict[int, str]) -> tuple[str, ...]:
     return tuple(sorted(names[int(i)] for i in joined.split(",") if int(i) in names)) if joined else ()
 
 
-def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_explicit: bool = True,
-                   exclude_ids: set[int] = frozenset(), size: int = POOL_SIZE,
-                   also_near: list[Point] = ()) -> list[Candidate]:
+def candidate_pool(*, target: Target, excluded_genres: Sequence[str] = (), allow_explicit: bool = True,
+                   exclude_ids: AbstractSet[int] = frozenset(), size: int = POOL_SIZE,
+                   also_near: Sequence[Point] = ()) -> list[Candidate]:
     """Active local tracks near the target point, from the mapped genres and from anywhere; and
     (for a mood journey) a quarter as many near each of the points `also_near`."""
     base = Track.objects.filter(active=True)
@@ -197,7 +209,7 @@ def candidates_for_tracks(*, tracks: list[Track], source: str) -> list[Candidate
     ]
 
 
-def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
+def preferences_for(*, user: User | int, favourite_genres: Sequence[str] = ()) -> Preferences:
     genre_affinity: dict[str, float] = {}
     artist_affinity: dict[str, float] = {}
     for kind, key, weight in Affinity.objects.filter(user=user).values_list("kind", "key", "weight"):
@@ -223,7 +235,7 @@ def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
                        liked_track_ids=frozenset(t for t, is_liked in liked.items() if is_liked))
 
 
-def listener_start(*, result, correction=None) -> tuple[Target, int]:
+def listener_start(*, result: EmotionResult, correction: EmotionCorrection | None = None) -> tuple[Target, int]:
     """Where the listener is, as the music that would match them: the match-strategy target of the
     detected (or corrected) emotion, its point smoothed with the user's results of the last few
     minutes so one odd recording does not flip the music; and how many results were smoothed."""
@@ -251,18 +263,18 @@ def listener_start(*, result, correction=None) -> tuple[Target, int]:
     return replace(here, valence=point.valence, energy=point.energy), count
 
 
-def latest_set(*, submission, strategy: str | None = None) -> RecommendationSet | None:
+def latest_set(*, submission: VoiceSubmission, strategy: str | None = None) -> RecommendationSet | None:
     sets = RecommendationSet.objects.filter(submission=submission)
     if strategy:
         sets = sets.filter(strategy=strategy)
     return sets.order_by("-created_at", "-id").first()
 
 
-def latest_correction(*, submission) -> EmotionCorrection | None:
+def latest_correction(*, submission: VoiceSubmission) -> EmotionCorrection | None:
     return submission.corrections.order_by("-created_at", "-id").first()
 
 
-def submission_set(*, submission, strategy: str | None = None) -> RecommendationSet | None:
+def submission_set(*, submission: VoiceSubmission, strategy: str | None = None) -> RecommendationSet | None:
     """The set to show for a submission: its newest (for ``strategy``), or None while the one it
     should show is not built. Once someone said "that's not how I feel", every strategy follows
     what they told us."""
@@ -280,9 +292,9 @@ def set_with_items(*, set_id: int) -> RecommendationSet:
     ).get(pk=set_id)
 
 
-def feedback_summary(*, user, recommendation_ids: list[int]) -> dict[int, dict]:
+def feedback_summary(*, user: User | int, recommendation_ids: list[int]) -> dict[int, dict]:
     """Latest like/dislike and rating per recommendation, for the set object."""
-    summary = {i: {"liked": None, "rating": None} for i in recommendation_ids}
+    summary: dict[int, dict[str, Any]] = {i: {"liked": None, "rating": None} for i in recommendation_ids}
     for rec_id, action, rating in Feedback.objects.filter(
             user=user, recommendation_id__in=recommendation_ids).order_by("created_at", "id").values_list(
             "recommendation_id", "action", "rating"):
@@ -306,9 +318,8 @@ def preview_mood_map(*, emotion: str, strategy: str, k: int = 30) -> tuple[Targe
     """What a new listener whose mood is `emotion` gets from the local catalog under `strategy`
     (no Spotify, no exploration), each rank with its score's parts: the curators' preview."""
     target = target_for(label=emotion, strategy=strategy)
-    start = target_for(label=emotion, strategy=Strategy.MATCH)
-    if not travels(strategy=strategy, start=start.point, goal=target.point):
-        start = None
+    here = target_for(label=emotion, strategy=Strategy.MATCH)
+    start = here if travels(strategy=strategy, start=here.point, goal=target.point) else None
     pool = candidate_pool(target=target, size=max(POOL_SIZE, 4 * k),
                           also_near=pool_points(start.point if start else None, target.point))
     prefs = Preferences()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from celery import current_app
 from django.conf import settings
@@ -20,13 +21,17 @@ from .errors import InvalidFeedbackError, NoEmotionResultError
 from .journey import JOURNEY_STRATEGIES, pool_points, travels
 from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from emotion.models import EmotionResult, VoiceSubmission
+
 logger = logging.getLogger(__name__)
 
 # Looked up by name: recommendations.tasks imports this module, never the other way round.
 BUILD_TASK = "recommendations.tasks.build_recommendations"
 
 
-def _profile_values(user) -> dict:
+def _profile_values(user: User) -> dict[str, Any]:
     from accounts.models import Profile
 
     try:
@@ -42,7 +47,7 @@ def _profile_values(user) -> dict:
     }
 
 
-def build_recommendation_set(*, result, strategy: str | None = None, correction: EmotionCorrection | None = None,
+def build_recommendation_set(*, result: EmotionResult, strategy: str | None = None, correction: EmotionCorrection | None = None,
                              use_spotify: bool = True) -> RecommendationSet:
     """Rank ten tracks for an emotion result (or its correction) and store them as a set.
 
@@ -103,7 +108,7 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     return rec_set
 
 
-def _journey_start(*, result, correction, strategy: str, target: engine.Target) -> tuple[engine.Target | None, int]:
+def _journey_start(*, result: EmotionResult, correction: EmotionCorrection | None, strategy: str, target: engine.Target) -> tuple[engine.Target | None, int]:
     """Where a lift/calm set starts (the listener's smoothed mood), or None when there is no way to go."""
     if strategy not in JOURNEY_STRATEGIES:
         return None, 0
@@ -116,17 +121,19 @@ def _journey_of(start: engine.Target | None, target: engine.Target, ranked: list
     """The stored arc: from where, to where, and per rank the waypoint aimed at and the track's place."""
     if start is None:
         return None
-    place = lambda p: {"valence": round(p.valence, 3), "energy": round(p.energy, 3)}  # noqa: E731
+    def place(p: engine.Point | engine.Target) -> dict[str, float]:
+        return {"valence": round(p.valence, 3), "energy": round(p.energy, 3)}
+
     return {
         "from": {"emotion": start.emotion, **place(start.point)}, "to": {"emotion": target.emotion, **place(target.point)},
         "readings": readings,
-        "steps": [{"rank": i, "progress": round(r.progress, 2), "aim": place(r.point),
+        "steps": [{"rank": i, "progress": round(r.progress or 0.0, 2), "aim": place(r.point),
                    "track": place(engine.Point(r.candidate.valence, r.candidate.energy))}
                   for i, r in enumerate(ranked, start=1)],
     }
 
 
-def _result_of(submission):
+def _result_of(submission: VoiceSubmission) -> EmotionResult | None:
     from emotion.models import EmotionResult
 
     try:
@@ -147,7 +154,7 @@ ANALYSING = SetPending("analysing", "We are still listening to your recording; y
 BUILDING = SetPending("building", "We are picking your music; it will be here in a few seconds.")
 
 
-def recommendations_request(*, submission, strategy: str | None = None) -> SetPending:
+def recommendations_request(*, submission: VoiceSubmission, strategy: str | None = None) -> SetPending:
     """Someone asked for a set that is not stored: say why, and queue its build if nobody has.
 
     The set for the result's own strategy is queued when the result is stored
@@ -168,7 +175,7 @@ def _build_key(*, result_id: int, strategy: str, correction_id: int | None) -> s
     return f"recommendations:building:{result_id}:{strategy}:{correction_id or ''}"
 
 
-def set_build_request(*, result, strategy: str | None = None, correction: EmotionCorrection | None = None) -> bool:
+def set_build_request(*, result: EmotionResult, strategy: str | None = None, correction: EmotionCorrection | None = None) -> bool:
     """Queue the build of one set unless the same build is already on its way; True if queued.
 
     The mark lasts RECOMMENDATION_BUILD_PENDING_S: a build whose task was lost is queued again by
@@ -188,7 +195,7 @@ def set_build_request(*, result, strategy: str | None = None, correction: Emotio
 
 
 @transaction.atomic
-def record_feedback(*, user, recommendation: Recommendation, action: str, rating: int | None = None) -> Feedback:
+def record_feedback(*, user: User, recommendation: Recommendation, action: str, rating: int | None = None) -> Feedback:
     """Store feedback and move the user's affinities for the track's genres and artist."""
     if action not in Feedback.Action.values:
         raise InvalidFeedbackError("action must be one of like, dislike, rate, played, skipped.")
@@ -218,7 +225,7 @@ def record_feedback(*, user, recommendation: Recommendation, action: str, rating
     return feedback
 
 
-def correct_emotion(*, user, submission, emotion: str, strategy: str | None = None) -> RecommendationSet:
+def correct_emotion(*, user: User, submission: VoiceSubmission, emotion: str, strategy: str | None = None) -> RecommendationSet:
     """ "I'm actually calm": keep the correction as a labelled example and re-recommend at once."""
     result = _result_of(submission)
     if result is None:
