@@ -33,9 +33,8 @@ let recsLoaded = false;
 let recsRequest = 0;
 // The strategy of the set the page asked for and has not got ("" for the submission's own), or null.
 let waitingFor = "";
-// How many times the page asks for a set that is on its way before it says it is late (with the
-// server's retry interval, about half a minute).
-const RECS_MAX_ASKS = 30;
+// How long the page waits for a set that is on its way before it says it is late.
+const RECS_PATIENCE_MS = 30000;
 let resultShown = false;
 
 // --- status ---------------------------------------------------------------------------------
@@ -348,7 +347,7 @@ function reflectCorrection(set) {
 
 // Sets are built in the background and pushed on the socket; asked for before then, the API
 // answers 202 and the page waits for the push, asking again now and then in case it never comes.
-async function loadRecommendations({ strategy = null, attempt = 0, focus = false } = {}) {
+async function loadRecommendations({ strategy = null, since = Date.now(), focus = false } = {}) {
   const request = ++recsRequest;
   waitingFor = strategy || "";
   $("recs-card").hidden = false;
@@ -359,10 +358,12 @@ async function loadRecommendations({ strategy = null, attempt = 0, focus = false
     const body = await api(url);
     if (request !== recsRequest || waitingFor === null) return;
     if (body && Array.isArray(body.items)) { renderSet(body, { focus }); return; }
-    if (attempt < RECS_MAX_ASKS) {
+    if (Date.now() - since < RECS_PATIENCE_MS) {
+      // With the socket open the push brings the set; asking again is only the fallback.
+      const live = socket && socket.readyState === WebSocket.OPEN;
       setTimeout(() => {
-        if (request === recsRequest && waitingFor !== null) loadRecommendations({ strategy, attempt: attempt + 1, focus });
-      }, cfg.recommendations_retry_ms);
+        if (request === recsRequest && waitingFor !== null) loadRecommendations({ strategy, since, focus });
+      }, live ? 5 * cfg.recommendations_retry_ms : cfg.recommendations_retry_ms);
       return;
     }
     setRecsStatus("");
