@@ -92,7 +92,7 @@ def test_stereo_is_downmixed(tmp_path: Path, speech_16k: np.ndarray) -> None:
 
 
 def _assert_user_facing(exc: AudioError, code: str) -> None:
-    # The library knows no HTTP (tests/test_api_errors.py holds the site's status for each code).
+    # The library knows no HTTP (tests/moodify_site/test_api_errors.py holds the site's status for each code).
     assert exc.code == code and not hasattr(exc, "http_status")
     assert exc.user_message.endswith(".") and len(exc.user_message.split()) >= 5
     assert exc.to_dict() == {"error": code, "detail": exc.user_message}
