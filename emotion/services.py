@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from celery import Task, current_app
-
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -18,9 +17,9 @@ from django.utils import timezone
 
 from accounts.models import Profile, User
 from accounts.services import profile_ensure
+from catalog.errors import UnknownEmotionError
 from emotion import selectors
 from emotion.audio_probe import AudioHeader, audio_probe
-from catalog.errors import UnknownEmotionError
 from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError
 from emotion.models import EmotionResult, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
