@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from catalog.models import Strategy
+
 
 class User(AbstractUser):
     # People sign in with their email address (allauth); it must identify one account.
@@ -10,11 +12,6 @@ class User(AbstractUser):
 
 
 class Profile(models.Model):
-    class Strategy(models.TextChoices):
-        MATCH = "match", "Match my mood"
-        LIFT = "lift", "Lift my mood"
-        CALM = "calm", "Calm me down"
-
     class Retention(models.TextChoices):
         NONE = "none", "Don't keep my recordings"
         DAYS_30 = "30d", "Keep them for 30 days"

@@ -3,11 +3,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import ApiToken, Profile, User
-from accounts.services import profile_ensure
 
 
 def profile_get(*, user: User) -> Profile:
-    return profile_ensure(user=user)
+    """The user's profile (every account has one from its creation: ``accounts.receivers``)."""
+    return Profile.objects.get(user=user)
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:

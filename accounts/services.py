@@ -17,16 +17,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import ApiToken, Profile, User
+from accounts.signals import collect_user_export, recording_retention_changed, user_deleting
+from moodify_site.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 
-class AccountError(Exception):
-    code = "invalid"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.user_message = message
+class AccountError(DomainError):
+    pass
 
 
 class WrongPasswordError(AccountError):
@@ -239,10 +237,7 @@ def profile_update(
     if excluded_genres is not None:
         profile.excluded_genres.set(list(excluded_genres))
     if recording_retention is not None:
-        # Imported here: emotion depends on accounts, not the other way round at import time.
-        from emotion.services import retention_apply_to_existing
-
-        retention_apply_to_existing(user=user)
+        recording_retention_changed.send(sender=Profile, user=user)
     return profile
 
 
@@ -269,8 +264,6 @@ def user_export(*, user: User) -> dict[str, Any]:
         **account_links_export(user=user),
     }
     # Other apps (submissions, recommendations, feedback) add their own sections through this hook.
-    from accounts.signals import collect_user_export
-
     for _receiver, section in collect_user_export.send(sender=User, user=user):
         if section:
             data.update(section)
@@ -290,9 +283,7 @@ def user_delete(*, request: HttpRequest, user: User, password: str = "", confirm
         raise DeletionNotConfirmedError(
             f"To confirm, type your email address, {user.email}, in the box. Nothing was deleted."
         )
-    from emotion.services import submission_delete_all_for_user
-
-    submission_delete_all_for_user(user=user)
+    user_deleting.send(sender=User, user=user)
     _sessions_end(user=user)
     with transaction.atomic():
         user.delete()

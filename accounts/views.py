@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from accounts.models import Profile
 from accounts.selectors import api_token_list, profile_get
-from catalog.models import Genre
+from catalog.models import Genre, Strategy
 
 
 @login_required
@@ -18,7 +18,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "accounts/settings.html",
         {
             "profile": profile,
-            "strategies": Profile.Strategy.choices,
+            "strategies": Strategy.choices,
             "retentions": Profile.Retention.choices,
             "genres": list(Genre.objects.order_by("name")),
             "favourite": favourite,

@@ -1,21 +1,16 @@
-"""Typed errors of the catalog app; the API and admin turn them into sentences people act on.
-
-They follow the project's domain-error protocol (``moodify_site.api_errors.DomainError``):
-``code``, ``http_status`` and ``user_message``.
-"""
+"""Typed errors of the catalog app; the API and admin turn them into sentences people act on."""
+from moodify_site.errors import DomainError
 
 
-class CatalogError(Exception):
-    code = "invalid"
-    http_status = 400
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+class CatalogError(DomainError):
+    pass
 
 
 class UnknownEmotionError(CatalogError):
+    """The one unknown-emotion error: the mood picker, corrections and mood maps raise it."""
+
     code = "unknown_emotion"
+    default_message = "We do not know that emotion. Please pick one from the list."
 
 
 class CatalogImportError(CatalogError):

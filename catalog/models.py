@@ -59,7 +59,7 @@ class Genre(models.Model):
 
 
 class Strategy(models.TextChoices):
-    """What the music should do with the listener's mood (same values as Profile.strategy)."""
+    """What the music should do with the listener's mood: the one list (profiles, sets, mood maps)."""
 
     MATCH = "match", "Match my mood"
     LIFT = "lift", "Lift my mood"

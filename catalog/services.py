@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -107,7 +108,7 @@ def import_tracks_csv(*, file: Iterable[str] | io.TextIOBase, tag_source: str = 
         raise CatalogImportError(f"The file is not a readable UTF-8 CSV ({exc}).") from exc
     if not header:
         raise CatalogImportError("The file is empty: it needs a header row and one row per track.")
-    layout = detect_layout(header)
+    layout = detect_layout(list(header))
     if layout is None:
         raise CatalogImportError(
             "Unrecognised columns: expected at least title and artist (generic layout) or "
@@ -153,7 +154,7 @@ def _upsert_track(*, row: TrackRow, moods: dict[str, Mood], genres: dict[str, Ge
         track = Track.objects.filter(match_key=key).order_by("id").first()
         if track is not None and row.spotify_id and track.spotify_id and track.spotify_id != row.spotify_id:
             track = None  # same name, different recording
-    values = {"title": row.title, "artist": row.artist, "match_key": key}
+    values: dict[str, Any] = {"title": row.title, "artist": row.artist, "match_key": key}
     for name in ("album", "year", "duration_ms", "spotify_id", "popularity", "explicit", "active"):
         value = getattr(row, name)
         if value not in (None, ""):

@@ -5,15 +5,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from emotion import selectors
+from emotion.payloads import submission_payload
 from emotion.realtime import submission_group
 
 
 @database_sync_to_async
 def _current_state(user, submission_id: str) -> dict | None:
-    from emotion.api.serializers import SubmissionSerializer
-
     submission = selectors.submission_get(user=user, submission_id=submission_id)
-    return None if submission is None else SubmissionSerializer(submission).data
+    return None if submission is None else submission_payload(submission)
 
 
 class SubmissionConsumer(AsyncJsonWebsocketConsumer):

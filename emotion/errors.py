@@ -3,15 +3,11 @@ from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
 
+from moodify_site.errors import DomainError
 
-class SubmissionError(Exception):
-    code = "invalid"
-    http_status = 400
+
+class SubmissionError(DomainError):
     default_message = "We could not accept this submission."
-
-    def __init__(self, user_message: str | None = None) -> None:
-        self.user_message = user_message or self.default_message
-        super().__init__(self.user_message)
 
 
 class FileTooLargeError(SubmissionError, RequestDataTooBig):
@@ -49,17 +45,3 @@ class AnalysisUnavailableError(SubmissionError):
 class MissingAudioError(SubmissionError):
     code = "invalid"
     default_message = "Please attach a recording in the 'audio' field."
-
-
-class UnknownEmotionError(SubmissionError):
-    code = "invalid"
-    default_message = "We do not know that emotion. Please pick one from the list."
-
-
-# The status each audio error code answers with (docs/api.md): size -> 413, unreadable -> 415,
-# everything else about the content -> 400.
-AUDIO_ERROR_STATUS = {
-    "file_too_large": 413,
-    "unsupported_media_type": 415,
-    "undecodable_audio": 415,
-}

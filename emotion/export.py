@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emotion.api.serializers import SubmissionSerializer
+from emotion.payloads import emotion_names, submission_payload
 from emotion.selectors import submission_list
 
 STORED_FIELDS = [
@@ -16,7 +16,8 @@ STORED_FIELDS = [
 def user_export_section(sender, user, **kwargs) -> dict[str, Any]:
     """Receiver of `accounts.signals.collect_user_export`."""
     submissions = list(submission_list(user=user))
-    rows = SubmissionSerializer(submissions, many=True).data
+    names = emotion_names()
+    rows = [submission_payload(submission, names=names) for submission in submissions]
     for row, submission in zip(rows, submissions, strict=True):
         for name in STORED_FIELDS:
             value = getattr(submission, name)

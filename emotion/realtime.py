@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from emotion.payloads import submission_payload
+
+if TYPE_CHECKING:
+    from emotion.models import VoiceSubmission
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +40,6 @@ def publish_submission_event(submission_id: UUID | str, message: dict[str, Any])
         logger.exception("could not publish event for submission %s", submission_id)
 
 
-def publish_submission_state(submission_id: UUID | str) -> None:
-    """Publish the submission object as it is now in the database."""
-    from emotion.api.serializers import SubmissionSerializer
-    from emotion.models import VoiceSubmission
-
-    submission = VoiceSubmission.objects.select_related("result").filter(id=submission_id).first()
-    if submission is not None:
-        publish_submission_event(
-            submission_id, {"type": "submission", "submission": SubmissionSerializer(submission).data}
-        )
+def publish_submission_state(submission: VoiceSubmission) -> None:
+    """Publish the submission object as the caller holds it, just committed (no second read)."""
+    publish_submission_event(submission.pk, {"type": "submission", "submission": submission_payload(submission)})

@@ -17,6 +17,12 @@ from accounts.models import User
 from emotion.models import VoiceSubmission
 
 
+def is_low_confidence(confidence: float) -> bool:
+    """The one rule for "we're not sure": the page says so, and recommendations blend the likely
+    emotions (EMOTION_LOW_CONFIDENCE; at the threshold counts as unsure)."""
+    return confidence <= settings.EMOTION_LOW_CONFIDENCE
+
+
 def submission_list(
     *, user: User, date_from: date | None = None, date_to: date | None = None
 ) -> QuerySet[VoiceSubmission]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from celery import Task, current_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -16,9 +17,10 @@ from django.utils import timezone
 
 from accounts.models import Profile, User
 from accounts.services import profile_ensure
+from catalog.errors import UnknownEmotionError
 from emotion import selectors
 from emotion.audio_probe import AudioHeader, audio_probe
-from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError, UnknownEmotionError
+from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError
 from emotion.models import EmotionResult, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
 from emotion.signals import emotion_result_stored
@@ -32,9 +34,15 @@ from operations.metrics import (
     SUBMISSIONS_FAILED,
 )
 
+if TYPE_CHECKING:
+    from ml import Prediction
+
 logger = logging.getLogger(__name__)
 
 PICKER_MODEL_VERSION = "picker"
+ANALYZE_TASK = "emotion.tasks.analyze_submission"
+REANALYZE_TASK = "emotion.tasks.reanalyze_submission"
+MISSING_RECORDING_DETAIL = "The recording was deleted before it could be analysed. Please record again."
 STUCK_DETAIL = "Analysing this recording took far longer than it should, so we stopped. Please record again."
 
 
@@ -171,16 +179,19 @@ def _enqueue_analysis(submission_id: UUID, *, replace_result: bool = False) -> N
     """Queue the analysis (or, for a done submission, its re-analysis); if the broker cannot be
     reached, raise ``AnalysisUnavailableError``, after failing a first analysis with its sentence
     so the submission is not left `queued` forever (a re-analysis leaves the result in place)."""
-    from emotion.tasks import analyze_submission, reanalyze_submission
-
     try:
-        (reanalyze_submission if replace_result else analyze_submission).delay(str(submission_id))
+        _task(REANALYZE_TASK if replace_result else ANALYZE_TASK).delay(str(submission_id))
     except Exception as exc:
         logger.exception("submission %s: could not be queued", submission_id)
         error = AnalysisUnavailableError()
         if not replace_result:
             submission_fail(submission_id=submission_id, code=error.code, detail=error.user_message)
         raise error from exc
+
+
+def _task(name: str) -> Task:
+    # Looked up by name: emotion.tasks imports this module, never the other way round.
+    return current_app.tasks[name]
 
 
 @transaction.atomic
@@ -232,11 +243,62 @@ def submission_start_processing(*, submission_id: UUID | str) -> VoiceSubmission
         submission.started_at = timezone.now()
         submission.attempts += 1
         submission.save(update_fields=["status", "started_at", "attempts"])
-        transaction.on_commit(lambda: publish_submission_state(submission_id))
+        transaction.on_commit(lambda: publish_submission_state(submission))
     return submission
 
 
-def _result_fields(prediction: Any) -> dict[str, Any]:
+def submission_analyze(*, submission_id: UUID | str) -> str:
+    """Run the model on a queued submission's recording and store its result (safe to run twice).
+
+    Returns "done", "failed" (the recording cannot be used: the submission says why) or "skipped"
+    (gone, finished already, or out of attempts). Anything else (the database or Redis away, a
+    bug, a time limit) propagates for the task to retry or report.
+    """
+    from ml.errors import AudioError
+
+    submission = submission_start_processing(submission_id=submission_id)
+    if submission is None:
+        return "skipped"
+    if not submission.audio:
+        submission_fail(submission_id=submission_id, code="audio_missing", detail=MISSING_RECORDING_DETAIL)
+        return "failed"
+    try:
+        prediction = _predict(submission)
+    except AudioError as exc:
+        logger.info("submission %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
+        submission_fail(submission_id=submission_id, code=exc.code, detail=exc.user_message)
+        return "failed"
+    submission_store_result(submission_id=submission_id, prediction=prediction)
+    return "done"
+
+
+def result_reanalyze(*, submission_id: UUID | str) -> str:
+    """Run the current model on a done submission's kept recording and replace its result.
+
+    Returns "done", "skipped" (no recording left) or "rejected" (the model refuses the recording:
+    the stored result stays, and the worker log says why).
+    """
+    from ml.errors import AudioError
+
+    submission = VoiceSubmission.objects.filter(id=submission_id).first()
+    if submission is None or not submission.audio:
+        return "skipped"
+    try:
+        prediction = _predict(submission)
+    except AudioError as exc:
+        logger.warning("re-analysis of %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
+        return "rejected"
+    submission_replace_result(submission_id=submission_id, prediction=prediction)
+    return "done"
+
+
+def _predict(submission: VoiceSubmission) -> Prediction:
+    from ml import get_predictor
+
+    return get_predictor().predict_file(submission.audio.path)
+
+
+def _result_fields(prediction: Prediction) -> dict[str, Any]:
     """EmotionResult fields from an ``ml.Prediction``."""
     return {
         "label": prediction.label,
@@ -248,23 +310,23 @@ def _result_fields(prediction: Any) -> dict[str, Any]:
         "timeline": [
             {"start_s": float(seg.start_s), "end_s": float(seg.end_s), "label": seg.label,
              "probabilities": {k: round(float(v), 4) for k, v in seg.probabilities.items()}}
-            for seg in getattr(prediction, "timeline", ())
+            for seg in prediction.timeline
         ],  # fmt: skip
     }
 
 
-def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> EmotionResult | None:
+def submission_store_result(*, submission_id: UUID | str, prediction: Prediction | None) -> EmotionResult | None:
     """Store the model's prediction and finish the submission (idempotent).
 
-    ``prediction`` is an ``ml.Prediction``. With retention "none" the recording is deleted as soon
-    as the result is safely committed.
+    With retention "none" the recording is deleted as soon as the result is safely committed. A
+    redelivered task (``prediction`` may then be None) finds the stored result and returns it.
     """
     with transaction.atomic():
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None:
             return None
         existing = EmotionResult.objects.filter(submission=submission).first()
-        if existing is not None:
+        if existing is not None or prediction is None:
             return existing
         result = EmotionResult.objects.create(submission=submission, **_result_fields(prediction))
         submission.status = VoiceSubmission.Status.DONE
@@ -275,7 +337,8 @@ def submission_store_result(*, submission_id: UUID | str, prediction: Any) -> Em
         if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
             fields += _forget_recording(submission)
         submission.save(update_fields=fields)
-        transaction.on_commit(lambda: publish_submission_state(submission_id))
+        submission.result = result
+        transaction.on_commit(lambda: publish_submission_state(submission))
         transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
     _count_done(submission, result)
     return result
@@ -312,7 +375,7 @@ def _mark_failed(submission: VoiceSubmission, *, code: str, detail: str) -> None
         fields += _forget_recording(submission)
     submission.save(update_fields=fields)
     transaction.on_commit(lambda: SUBMISSIONS_FAILED.labels(reason=submission.failure_code).inc())
-    transaction.on_commit(lambda: publish_submission_state(submission.id))
+    transaction.on_commit(lambda: publish_submission_state(submission))
     logger.info("submission failed: %s", submission.failure_code, extra={"submission_id": str(submission.id)})
 
 
@@ -339,7 +402,7 @@ def recording_delete(*, submission_id: UUID | str, publish: bool = True) -> bool
             return False
         submission.save(update_fields=_forget_recording(submission))
         if publish:
-            transaction.on_commit(lambda: publish_submission_state(submission_id))
+            transaction.on_commit(lambda: publish_submission_state(submission))
     return True
 
 
@@ -349,7 +412,7 @@ def submission_delete(*, submission: VoiceSubmission) -> None:
         submission.delete()
 
 
-def recording_delete_with_submission(sender, instance: VoiceSubmission, **kwargs) -> None:
+def recording_delete_with_submission(sender: Any, instance: VoiceSubmission, **kwargs: Any) -> None:
     """post_delete receiver: however a submission goes (the API, the admin, a deleted user's
     cascade), its recording goes once the deletion commits."""
     if instance.audio:
@@ -443,22 +506,23 @@ def submission_reanalyze(*, submission_id: UUID | str) -> str:
             submission.attempts = 0  # staff ask again, usually after a fix: the cap starts over
             submission.save(update_fields=[
                 "status", "started_at", "finished_at", "failure_code", "failure_detail", "attempts"])
-            transaction.on_commit(lambda: publish_submission_state(submission_id))
+            transaction.on_commit(lambda: publish_submission_state(submission))
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
         else:
             transaction.on_commit(lambda: _enqueue_analysis(submission.id, replace_result=True))
     return "queued"
 
 
-def submission_replace_result(*, submission_id: UUID | str, prediction: Any) -> EmotionResult | None:
+def submission_replace_result(*, submission_id: UUID | str, prediction: Prediction) -> EmotionResult | None:
     """Overwrite a done submission's result with a new prediction and announce it like a new one."""
     with transaction.atomic():
-        result = EmotionResult.objects.select_for_update().filter(submission_id=submission_id).first()
+        result = (EmotionResult.objects.select_for_update(of=("self",)).select_related("submission")
+                  .filter(submission_id=submission_id).first())
         if result is None:
             return None
         for name, value in _result_fields(prediction).items():
             setattr(result, name, value)
         result.save()
-        transaction.on_commit(lambda: publish_submission_state(submission_id))
+        transaction.on_commit(lambda: publish_submission_state(result.submission))
         transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
     return result

@@ -65,27 +65,8 @@ class AnalysisRequest(Request):
              Request=AnalysisRequest)
 def analyze_submission(self, submission_id: str) -> str:
     """Detect the emotion in a submission's recording and store it. Safe to run twice."""
-    from ml import get_predictor
-    from ml.errors import AudioError
-
     try:
-        submission = services.submission_start_processing(submission_id=submission_id)
-        if submission is None:
-            return "skipped"
-        if not submission.audio:
-            services.submission_fail(
-                submission_id=submission_id,
-                code="audio_missing",
-                detail="The recording was deleted before it could be analysed. Please record again.",
-            )
-            return "failed"
-        prediction = get_predictor().predict_file(submission.audio.path)
-        services.submission_store_result(submission_id=submission_id, prediction=prediction)
-        return "done"
-    except AudioError as exc:
-        logger.info("submission %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
-        services.submission_fail(submission_id=submission_id, code=exc.code, detail=exc.user_message)
-        return "failed"
+        return services.submission_analyze(submission_id=submission_id)
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             logger.exception("submission %s: giving up after %d retries", submission_id, self.request.retries)
@@ -114,22 +95,7 @@ def purge_expired_recordings() -> int:
 @shared_task(acks_late=True)
 def reanalyze_submission(submission_id: str) -> str:
     """Run the current model on a done submission's kept recording and replace its result."""
-    from ml import get_predictor
-    from ml.errors import AudioError
-
-    from emotion.models import VoiceSubmission
-
-    submission = VoiceSubmission.objects.filter(id=submission_id).first()
-    if submission is None or not submission.audio:
-        return "skipped"
-    try:
-        prediction = get_predictor().predict_file(submission.audio.path)
-    except AudioError as exc:
-        # The stored result stays; staff see why in the worker log.
-        logger.warning("re-analysis of %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
-        return "rejected"
-    services.submission_replace_result(submission_id=submission_id, prediction=prediction)
-    return "done"
+    return services.result_reanalyze(submission_id=submission_id)
 
 
 @shared_task(acks_late=True)

@@ -3,17 +3,17 @@
 The pages are thin shells: their scripts talk to the REST API and the submission WebSocket
 (docs/api.md), so the browser and API clients go through exactly the same code paths.
 """
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 
 from catalog.models import Emotion
-from emotion.models import VoiceSubmission
-
-# Limits shown to people and enforced by the recorder; the API enforces its own caps too.
-MIN_RECORDING_S = 3
-MAX_RECORDING_S = 30
+from emotion import selectors
+from emotion.payloads import websocket_path
 
 SPEAKING_PROMPTS = [
     "Tell us how your day has been so far.",
@@ -33,30 +33,34 @@ def emotion_choices() -> list[dict]:
     ]
 
 
+def recording_limits() -> dict[str, Any]:
+    """The upload limits from settings, as pages show them and the recorder enforces them (the API
+    enforces the same settings)."""
+    max_seconds = int(settings.EMOTION_MAX_DURATION_S)
+    return {
+        "min_seconds": settings.EMOTION_MIN_RECORDING_S,
+        "max_seconds": max_seconds,
+        "max_clock": f"{max_seconds // 60}:{max_seconds % 60:02d}",
+        "max_upload_bytes": settings.EMOTION_MAX_UPLOAD_BYTES,
+        "max_upload_mb": round(settings.EMOTION_MAX_UPLOAD_BYTES / 2**20, 1),
+    }
+
+
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "landing.html", {"max_seconds": MAX_RECORDING_S})
+    return render(request, "landing.html", {"limits": recording_limits()})
 
 
 @login_required
 def record(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "emotion/record.html",
-        {
-            "limits": {
-                "min_seconds": MIN_RECORDING_S,
-                "max_seconds": MAX_RECORDING_S,
-                "max_upload_bytes": settings.EMOTION_MAX_UPLOAD_BYTES,
-            },
-            "prompts": SPEAKING_PROMPTS,
-        },
-    )
+    return render(request, "emotion/record.html", {"limits": recording_limits(), "prompts": SPEAKING_PROMPTS})
 
 
 @login_required
 def submission_detail(request: HttpRequest, submission_id) -> HttpResponse:
-    # Someone else's submission answers 404, exactly like one that does not exist.
-    submission = get_object_or_404(VoiceSubmission, id=submission_id, user=request.user)
+    submission = selectors.submission_get(user=request.user, submission_id=submission_id)
+    if submission is None:  # someone else's answers 404, exactly like one that does not exist
+        raise Http404
+    by_id = {"submission_id": submission.pk}
     return render(
         request,
         "emotion/result.html",
@@ -65,11 +69,11 @@ def submission_detail(request: HttpRequest, submission_id) -> HttpResponse:
             "emotions": emotion_choices(),
             "page_config": {
                 "submission_id": str(submission.id),
-                "submission_url": f"/api/v1/submissions/{submission.id}/",
-                "websocket_path": f"/ws/submissions/{submission.id}/",
-                "recommendations_url": f"/api/v1/submissions/{submission.id}/recommendations/",
-                "correction_url": f"/api/v1/submissions/{submission.id}/correction/",
-                "feedback_url_template": "/api/v1/recommendations/{id}/feedback/",
+                "submission_url": reverse("api-submission-detail", kwargs={"pk": submission.pk}),
+                "websocket_path": websocket_path(submission.pk),
+                "recommendations_url": reverse("submission-recommendations", kwargs=by_id),
+                "recommendations_retry_ms": settings.RECOMMENDATION_RETRY_AFTER_S * 1000,
+                "correction_url": reverse("submission-correction", kwargs=by_id),
             },
         },
     )

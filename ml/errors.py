@@ -1,4 +1,5 @@
-"""Typed audio errors that the API turns into 4xx JSON: ``{"error": code, "detail": user_message}``."""
+"""Typed audio errors with a code and a sentence; callers decide how to answer them (the web site
+maps codes to HTTP statuses in ``moodify_site.api_errors``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ class AudioError(Exception):
     """Base class: a recording we cannot turn into a prediction, with a sentence the user can act on."""
 
     code: str = "invalid_audio"
-    http_status: int = 400
     default_message: str = "We could not use this recording. Please record again."
 
     def __init__(self, user_message: str | None = None, *, detail: str | None = None) -> None:
@@ -35,7 +35,6 @@ class EmptyAudioError(InvalidAudioError):
 
 class AudioDecodeError(AudioError):
     code = "undecodable_audio"
-    http_status = 415
     default_message = (
         "We could not read this file as audio. Please upload a WAV, FLAC, MP3, OGG/Opus, "
         "WebM or MP4/AAC recording."
@@ -57,8 +56,7 @@ class AudioTooShortError(AudioError):
 
 class AudioTooLongError(AudioError):
     code = "too_long"
-    http_status = 413
-    default_message = "The recording is too long. Please keep it under 60 seconds."
+    default_message = "The recording is too long. Please upload a shorter one."
 
 
 __all__ = [

@@ -1,18 +1,29 @@
 """One error shape for the whole REST API: ``{"error": code, "detail": sentence[, "fields"]}``.
 
-Views raise DRF exceptions, ``ApiError``, or let a domain error through: any exception with a
-``code`` and a ``user_message`` (and optionally ``http_status``, default 400) -- ``CatalogError``,
-``AccountError``, ``SubmissionError`` and ``ml.errors.AudioError`` all have that shape.
+Views raise DRF exceptions, ``ApiError``, or let a domain error through: a
+``moodify_site.errors.DomainError`` (its own status) or an ``ml.errors.AudioError`` (the audio
+library knows no HTTP: ``AUDIO_ERROR_STATUS`` below maps its codes).
 """
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from ml.errors import AudioError
+from moodify_site.errors import DomainError
+
+# The status each audio error code answers with (docs/api.md): size -> 413, unreadable -> 415,
+# everything else about the content (too long included) -> 400.
+AUDIO_ERROR_STATUS = {
+    "file_too_large": 413,
+    "unsupported_media_type": 415,
+    "undecodable_audio": 415,
+}
 
 
 class ApiError(exceptions.APIException):
@@ -24,17 +35,13 @@ class ApiError(exceptions.APIException):
         self.error_code = code
 
 
-@runtime_checkable
-class DomainError(Protocol):
-    """A service-layer error that knows its API code and a sentence its user can act on."""
-
-    code: str
-    user_message: str
-
-
-def _as_api_error(exc: DomainError) -> ApiError:
+def api_error(exc: DomainError | AudioError) -> ApiError:
+    """The API's answer to a service's typed error."""
     # Never ``exc.detail``: for AudioError that is a log line (decoder stderr), not for users.
-    http_status = getattr(exc, "http_status", None) or status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, DomainError):
+        http_status = exc.http_status
+    else:
+        http_status = AUDIO_ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST)
     return ApiError(code=exc.code, detail=exc.user_message, http_status=http_status)
 
 
@@ -59,8 +66,8 @@ def _flatten(detail: Any) -> list[str]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if not isinstance(exc, exceptions.APIException) and isinstance(exc, DomainError):
-        exc = _as_api_error(exc)
+    if isinstance(exc, DomainError | AudioError):
+        exc = api_error(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

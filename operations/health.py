@@ -97,7 +97,7 @@ def _run(name: str, check: Callable[[], tuple[str, dict]]) -> CheckResult:
         ok = True
     except CheckFailed as exc:
         detail, extra, ok = str(exc), {}, False
-    except Exception as exc:  # the point of a readiness check: any failure is an answer, not a 500
+    except Exception as exc:  # noqa: BLE001 -- the point of a readiness check: any failure is an answer, not a 500
         logger.warning("readiness check %s failed: %r", name, exc)
         detail, extra, ok = f"{type(exc).__name__}: {exc}".strip()[:300], {}, False
     return CheckResult(ok=ok, detail=detail, duration_ms=(time.perf_counter() - started) * 1000, extra=extra)

@@ -41,7 +41,7 @@ class RedactSecretsFilter(logging.Filter):
             record.args = tuple(_describe(arg) for arg in record.args)
         try:
             message = record.getMessage()
-        except Exception:  # a malformed call: leave it to the formatter to report
+        except Exception:  # noqa: BLE001 -- a malformed call: leave it to the formatter to report
             return True
         redacted = _SECRET_VALUE.sub(lambda m: f"{m['key']}{m['sep']}{REDACTED}", message)
         if redacted != message:

@@ -7,12 +7,13 @@ logger = logging.getLogger(__name__)
 
 def enqueue_recommendations(sender, result, **kwargs) -> None:
     """An emotion result was stored (after commit): build its recommendations in the background."""
-    from .tasks import build_recommendations
+    from .services import set_build_request
 
     try:
-        build_recommendations.delay(result.pk)
+        set_build_request(result=result)
     except Exception:
-        # The broker being down must not fail the emotion pipeline; the set is built on request.
+        # The broker being down must not fail the emotion pipeline; the next request for the set
+        # queues it again.
         logger.exception("Could not enqueue recommendations for result %s", result.pk)
 
 
@@ -32,6 +33,8 @@ class RecommendationsConfig(AppConfig):
     verbose_name = "Recommendations"
 
     def ready(self) -> None:
+        from . import tasks  # noqa: F401 -- registers the task services queue by name
+
         from emotion.signals import emotion_result_stored
 
         emotion_result_stored.connect(enqueue_recommendations, dispatch_uid="recommendations.enqueue")

@@ -1,8 +1,11 @@
 """Reads for the recommendation engine: targets from mood maps, candidates, user preferences."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db.models import CharField, Expression, Prefetch
@@ -11,15 +14,19 @@ from django.utils import timezone
 from catalog.defaults import circumplex_to_music, shared_instrumentalness
 from catalog.errors import UnknownEmotionError
 from catalog.models import Genre, Mood, MoodMap, MoodMapGenre, Strategy, Track, TrackMoodTag
+from emotion.selectors import is_low_confidence
 
 from .bandit import Beliefs
 from .engine import Candidate, Preferences, Ranked, Rating, Target, rank
 from . import reasons
 from .journey import SMOOTHING_MAX_READINGS, SMOOTHING_WINDOW_S, Point, Reading, pool_points, smoothed, travels
-from .models import Affinity, Feedback, Recommendation, RecommendationSet, TasteBelief
+from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from emotion.models import EmotionResult, VoiceSubmission
 
 # Below this confidence the model is unsure, and the targets of the likely emotions are blended.
-LOW_CONFIDENCE = 0.5
 BLEND_MIN_PROBABILITY = 0.1
 RECENT_DAYS = 7
 POOL_SIZE = 200
@@ -65,7 +72,7 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
     `targets`: the strategy's maps when the caller already holds them (one cache read for many results).
     """
     probabilities = probabilities or {}
-    unsure = confidence is not None and confidence < LOW_CONFIDENCE and probabilities
+    unsure = confidence is not None and is_low_confidence(confidence) and probabilities
     likely = {e: p for e, p in probabilities.items() if p >= BLEND_MIN_PROBABILITY} if unsure else {}
     targets = targets if targets is not None else _mood_map_targets(strategy=strategy)
     if label not in targets:
@@ -87,10 +94,15 @@ def target_for(*, label: str, strategy: str, probabilities: dict[str, float] | N
         genre_weights=genre_weights,
         moods=frozenset().union(*(parts[e].moods for e in weights)),
         description=parts[label].description if label in parts else "",
-        keywords=parts[max(weights, key=weights.get)].keywords,
+        keywords=parts[max(weights, key=weights.__getitem__)].keywords,
         blend={e: round(probabilities[e], 2) for e in weights},
-        instrumentalness=None if any(parts[e].instrumentalness is None for e in weights)
-        else sum(w * parts[e].instrumentalness for e, w in weights.items()))
+        instrumentalness=_blend_known(weights, {e: parts[e].instrumentalness for e in weights}))
+
+
+def _blend_known(weights: dict[str, float], values: dict[str, float | None]) -> float | None:
+    """The weighted sum of ``values``, or None when any of them is unknown."""
+    known = {e: v for e, v in values.items() if v is not None}
+    return sum(w * known[e] for e, w in weights.items()) if len(known) == len(values) else None
 
 
 class _JoinedIds(Expression):
@@ -99,17 +111,17 @@ class _JoinedIds(Expression):
 
     output_field = CharField()
 
-    def __init__(self, model, column: str, condition: str = "", params: tuple = ()):
+    def __init__(self, model: Any, column: str, condition: str = "", params: tuple[Any, ...] = ()) -> None:
         super().__init__()
         self.table, self.column, self.condition, self.params = model._meta.db_table, column, condition, params
 
-    def as_sql(self, compiler, connection, function: str = "STRING_AGG"):
+    def as_sql(self, compiler: Any, connection: Any, function: str = "STRING_AGG") -> Any:
         qn = compiler.quote_name_unless_alias
         track = qn(compiler.query.get_initial_alias())
         return (f"(SELECT {function}(CAST(j.{qn(self.column)} AS TEXT), ',') FROM {qn(self.table)} j "
                 f"WHERE j.{qn('track_id')} = {track}.{qn('id')}{self.condition})"), self.params
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         return self.as_sql(compiler, connection, function="GROUP_CONCAT")
 
 
@@ -141,7 +153,7 @@ class _PoolTracks:
     excluded_genres: tuple[str, ...] = ()
     only_genres: tuple[str, ...] = ()
 
-    def where(self, qn) -> tuple[str, list]:
+    def where(self, qn: Any) -> tuple[str, list[Any]]:
         track = qn(Track._meta.db_table)
         conditions, params = [f"{track}.{qn('active')}"], []
         if not self.allow_explicit:
@@ -228,9 +240,9 @@ class _CatalogNames:
         return self._named(joined, "moods")
 
 
-def candidate_pool(*, target: Target, excluded_genres: list[str] = (), allow_explicit: bool = True,
-                   exclude_ids: set[int] = frozenset(), size: int = POOL_SIZE,
-                   also_near: list[Point] = ()) -> list[Candidate]:
+def candidate_pool(*, target: Target, excluded_genres: Sequence[str] = (), allow_explicit: bool = True,
+                   exclude_ids: AbstractSet[int] = frozenset(), size: int = POOL_SIZE,
+                   also_near: Sequence[Point] = ()) -> list[Candidate]:
     """Active local tracks near the target point, from the mapped genres and from anywhere; and
     (for a mood journey) a quarter as many near each of the points `also_near`."""
     tracks = _PoolTracks(allow_explicit=allow_explicit, excluded_genres=tuple(excluded_genres))
@@ -283,7 +295,7 @@ def candidates_for_tracks(*, tracks: list[Track], source: str) -> list[Candidate
     ]
 
 
-def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
+def preferences_for(*, user: User | int, favourite_genres: Sequence[str] = ()) -> Preferences:
     genre_affinity: dict[str, float] = {}
     artist_affinity: dict[str, float] = {}
     for kind, key, weight in Affinity.objects.filter(user=user).values_list("kind", "key", "weight"):
@@ -309,7 +321,7 @@ def preferences_for(*, user, favourite_genres: list[str] = ()) -> Preferences:
                        liked_track_ids=frozenset(t for t, is_liked in liked.items() if is_liked))
 
 
-def listener_start(*, result, correction=None) -> tuple[Target, int]:
+def listener_start(*, result: EmotionResult, correction: EmotionCorrection | None = None) -> tuple[Target, int]:
     """Where the listener is, as the music that would match them: the match-strategy target of the
     detected (or corrected) emotion, its point smoothed with the user's results of the last few
     minutes so one odd recording does not flip the music; and how many results were smoothed."""
@@ -337,11 +349,26 @@ def listener_start(*, result, correction=None) -> tuple[Target, int]:
     return replace(here, valence=point.valence, energy=point.energy), count
 
 
-def latest_set(*, submission, strategy: str | None = None) -> RecommendationSet | None:
+def latest_set(*, submission: VoiceSubmission, strategy: str | None = None) -> RecommendationSet | None:
     sets = RecommendationSet.objects.filter(submission=submission)
     if strategy:
         sets = sets.filter(strategy=strategy)
     return sets.order_by("-created_at", "-id").first()
+
+
+def latest_correction(*, submission: VoiceSubmission) -> EmotionCorrection | None:
+    return submission.corrections.order_by("-created_at", "-id").first()
+
+
+def submission_set(*, submission: VoiceSubmission, strategy: str | None = None) -> RecommendationSet | None:
+    """The set to show for a submission: its newest (for ``strategy``), or None while the one it
+    should show is not built. Once someone said "that's not how I feel", every strategy follows
+    what they told us."""
+    existing = latest_set(submission=submission, strategy=strategy)
+    if existing is None:
+        return None
+    correction = latest_correction(submission=submission)
+    return existing if correction is None or existing.correction_id == correction.id else None
 
 
 def set_with_items(*, set_id: int) -> RecommendationSet:
@@ -351,9 +378,9 @@ def set_with_items(*, set_id: int) -> RecommendationSet:
     ).get(pk=set_id)
 
 
-def feedback_summary(*, user, recommendation_ids: list[int]) -> dict[int, dict]:
+def feedback_summary(*, user: User | int, recommendation_ids: list[int]) -> dict[int, dict]:
     """Latest like/dislike and rating per recommendation, for the set object."""
-    summary = {i: {"liked": None, "rating": None} for i in recommendation_ids}
+    summary: dict[int, dict[str, Any]] = {i: {"liked": None, "rating": None} for i in recommendation_ids}
     for rec_id, action, rating in Feedback.objects.filter(
             user=user, recommendation_id__in=recommendation_ids).order_by("created_at", "id").values_list(
             "recommendation_id", "action", "rating"):
@@ -377,9 +404,8 @@ def preview_mood_map(*, emotion: str, strategy: str, k: int = 30) -> tuple[Targe
     """What a new listener whose mood is `emotion` gets from the local catalog under `strategy`
     (no Spotify, no exploration), each rank with its score's parts: the curators' preview."""
     target = target_for(label=emotion, strategy=strategy)
-    start = target_for(label=emotion, strategy=Strategy.MATCH)
-    if not travels(strategy=strategy, start=start.point, goal=target.point):
-        start = None
+    here = target_for(label=emotion, strategy=Strategy.MATCH)
+    start = here if travels(strategy=strategy, start=here.point, goal=target.point) else None
     pool = candidate_pool(target=target, size=max(POOL_SIZE, 4 * k),
                           also_near=pool_points(start.point if start else None, target.point))
     prefs = Preferences()

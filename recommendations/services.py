@@ -3,24 +3,35 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 
+from catalog.errors import UnknownEmotionError
 from catalog.models import Emotion, Strategy
 from operations.metrics import RECOMMENDATION_BUILD
 
 from . import bandit, engine, realtime, reasons, selectors, spotify
-from .errors import InvalidFeedbackError, NoEmotionResultError, UnknownEmotionError
+from .errors import InvalidFeedbackError, NoEmotionResultError
 from .journey import JOURNEY_STRATEGIES, pool_points, travels
 from .models import Affinity, EmotionCorrection, Feedback, Recommendation, RecommendationSet, TasteBelief
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from emotion.models import EmotionResult, VoiceSubmission
+
 logger = logging.getLogger(__name__)
 
+# Looked up by name: recommendations.tasks imports this module, never the other way round.
+BUILD_TASK = "recommendations.tasks.build_recommendations"
 
 
-def _profile_values(user) -> dict:
+def _profile_values(user: User) -> dict[str, Any]:
     """The listener's settings and favourite and excluded genres, in one query."""
     from accounts.models import Profile
 
@@ -36,12 +47,12 @@ def _profile_values(user) -> dict:
     return values
 
 
-def build_recommendation_set(*, result, strategy: str | None = None, correction: EmotionCorrection | None = None,
+def build_recommendation_set(*, result: EmotionResult, strategy: str | None = None, correction: EmotionCorrection | None = None,
                              use_spotify: bool = True) -> RecommendationSet:
     """Rank ten tracks for an emotion result (or its correction) and store them as a set.
 
-    Idempotent for uncorrected results: a second call for the same result and strategy returns
-    the stored set. Spotify is searched outside any transaction.
+    Idempotent: a second call for the same result, strategy and correction returns the stored set.
+    Spotify is searched outside any transaction.
     """
     submission = result.submission
     user = submission.user
@@ -49,10 +60,10 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     strategy = strategy or values["strategy"]
     if strategy not in Strategy.values:
         raise InvalidFeedbackError(f"Unknown strategy {strategy!r}; use match, lift or calm.")
+    existing = RecommendationSet.objects.filter(result=result, strategy=strategy, correction=correction).first()
+    if existing is not None:
+        return existing
     if correction is None:
-        existing = RecommendationSet.objects.filter(result=result, strategy=strategy, correction=None).first()
-        if existing is not None:
-            return existing
         target = selectors.target_for(label=result.label, strategy=strategy,
                                       probabilities=result.probabilities, confidence=result.confidence)
     else:
@@ -88,7 +99,7 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
                 for i, (r, why) in enumerate(zip(ranked, explained), start=1)])
     except IntegrityError:
         # Another worker built the same set first: theirs is the answer.
-        return RecommendationSet.objects.get(result=result, strategy=strategy, correction=None)
+        return RecommendationSet.objects.get(result=result, strategy=strategy, correction=correction)
     transaction.on_commit(lambda: realtime.publish_new_set(
         rec_set=rec_set, items=items, candidates=[r.candidate for r in ranked]))
     RECOMMENDATION_BUILD.observe(time.perf_counter() - started)
@@ -97,7 +108,7 @@ def build_recommendation_set(*, result, strategy: str | None = None, correction:
     return rec_set
 
 
-def _journey_start(*, result, correction, strategy: str, target: engine.Target) -> tuple[engine.Target | None, int]:
+def _journey_start(*, result: EmotionResult, correction: EmotionCorrection | None, strategy: str, target: engine.Target) -> tuple[engine.Target | None, int]:
     """Where a lift/calm set starts (the listener's smoothed mood), or None when there is no way to go."""
     if strategy not in JOURNEY_STRATEGIES:
         return None, 0
@@ -110,17 +121,19 @@ def _journey_of(start: engine.Target | None, target: engine.Target, ranked: list
     """The stored arc: from where, to where, and per rank the waypoint aimed at and the track's place."""
     if start is None:
         return None
-    place = lambda p: {"valence": round(p.valence, 3), "energy": round(p.energy, 3)}  # noqa: E731
+    def place(p: engine.Point | engine.Target) -> dict[str, float]:
+        return {"valence": round(p.valence, 3), "energy": round(p.energy, 3)}
+
     return {
         "from": {"emotion": start.emotion, **place(start.point)}, "to": {"emotion": target.emotion, **place(target.point)},
         "readings": readings,
-        "steps": [{"rank": i, "progress": round(r.progress, 2), "aim": place(r.point),
+        "steps": [{"rank": i, "progress": round(r.progress or 0.0, 2), "aim": place(r.point),
                    "track": place(engine.Point(r.candidate.valence, r.candidate.energy))}
                   for i, r in enumerate(ranked, start=1)],
     }
 
 
-def _result_of(submission):
+def _result_of(submission: VoiceSubmission) -> EmotionResult | None:
     from emotion.models import EmotionResult
 
     try:
@@ -129,21 +142,60 @@ def _result_of(submission):
         return None
 
 
-def recommendations_for_submission(*, submission, strategy: str | None = None) -> RecommendationSet:
-    """The newest set for a submission (and strategy); built on request when there is none."""
+@dataclass(frozen=True)
+class SetPending:
+    """Why a submission's set is not there yet, for the 202 answer."""
+
+    status: str  # "analysing" or "building"
+    detail: str
+
+
+ANALYSING = SetPending("analysing", "We are still listening to your recording; your music follows in a few seconds.")
+BUILDING = SetPending("building", "We are picking your music; it will be here in a few seconds.")
+
+
+def recommendations_request(*, submission: VoiceSubmission, strategy: str | None = None) -> SetPending:
+    """Someone asked for a set that is not stored: say why, and queue its build if nobody has.
+
+    The set for the result's own strategy is queued when the result is stored
+    (``set_build_request`` from ``recommendations.apps``); this queues other strategies and sets
+    after a correction, once each.
+    """
     result = _result_of(submission)
     if result is None:
-        raise NoEmotionResultError("No emotion has been detected for this recording yet; try again shortly.")
-    # Once someone said "that's not how I feel", every strategy follows what they told us.
-    correction = submission.corrections.order_by("-created_at", "-id").first()
-    existing = selectors.latest_set(submission=submission, strategy=strategy)
-    if existing is not None and (correction is None or existing.correction_id == correction.id):
-        return existing
-    return build_recommendation_set(result=result, strategy=strategy, correction=correction)
+        if submission.is_finished:
+            raise NoEmotionResultError(
+                "We could not detect an emotion in this recording, so there is no music for it. Please record again.")
+        return ANALYSING
+    set_build_request(result=result, strategy=strategy, correction=selectors.latest_correction(submission=submission))
+    return BUILDING
+
+
+def _build_key(*, result_id: int, strategy: str, correction_id: int | None) -> str:
+    return f"recommendations:building:{result_id}:{strategy}:{correction_id or ''}"
+
+
+def set_build_request(*, result: EmotionResult, strategy: str | None = None, correction: EmotionCorrection | None = None) -> bool:
+    """Queue the build of one set unless the same build is already on its way; True if queued.
+
+    The mark lasts RECOMMENDATION_BUILD_PENDING_S: a build whose task was lost is queued again by
+    the next request after that.
+    """
+    strategy = strategy or _profile_values(result.submission.user)["strategy"]
+    correction_id = correction.pk if correction is not None else None
+    key = _build_key(result_id=result.pk, strategy=strategy, correction_id=correction_id)
+    if not cache.add(key, True, timeout=settings.RECOMMENDATION_BUILD_PENDING_S):
+        return False
+    try:
+        current_app.tasks[BUILD_TASK].delay(result.pk, strategy, correction_id)
+    except Exception:
+        cache.delete(key)
+        raise
+    return True
 
 
 @transaction.atomic
-def record_feedback(*, user, recommendation: Recommendation, action: str, rating: int | None = None) -> Feedback:
+def record_feedback(*, user: User, recommendation: Recommendation, action: str, rating: int | None = None) -> Feedback:
     """Store feedback and move the user's affinities for the track's genres and artist."""
     if action not in Feedback.Action.values:
         raise InvalidFeedbackError("action must be one of like, dislike, rate, played, skipped.")
@@ -173,7 +225,7 @@ def record_feedback(*, user, recommendation: Recommendation, action: str, rating
     return feedback
 
 
-def correct_emotion(*, user, submission, emotion: str, strategy: str | None = None) -> RecommendationSet:
+def correct_emotion(*, user: User, submission: VoiceSubmission, emotion: str, strategy: str | None = None) -> RecommendationSet:
     """ "I'm actually calm": keep the correction as a labelled example and re-recommend at once."""
     result = _result_of(submission)
     if result is None:

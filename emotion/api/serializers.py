@@ -1,20 +1,12 @@
-"""The submission object of docs/api.md; REST, WebSocket and the data export all use it."""
+"""Input forms of the submissions API, and the submission object described for the OpenAPI schema."""
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from emotion.models import EmotionResult, VoiceSubmission
-
-
-def _emotion_names() -> dict[str, str]:
-    from catalog.models import Emotion
-
-    return dict(Emotion.objects.values_list("code", "name"))
+from emotion.payloads import submission_payload
 
 
 class TimelineSegmentSerializer(serializers.Serializer):
@@ -27,8 +19,10 @@ class TimelineSegmentSerializer(serializers.Serializer):
 
 
 class EmotionResultSerializer(serializers.ModelSerializer):
-    label_name = serializers.SerializerMethodField()
-    low_confidence = serializers.SerializerMethodField()
+    """Describes ``emotion.payloads.result_payload`` for the schema."""
+
+    label_name = serializers.CharField()
+    low_confidence = serializers.BooleanField()
     timeline = TimelineSegmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -38,15 +32,6 @@ class EmotionResultSerializer(serializers.ModelSerializer):
             "model_version", "speech_duration_s", "timings_ms", "timeline",
         ]  # fmt: skip
 
-    def get_label_name(self, obj: EmotionResult) -> str:
-        names = self.context.get("emotion_names")
-        if names is None:
-            names = _emotion_names()
-        return names.get(obj.label, obj.label.replace("_", " ").title())
-
-    def get_low_confidence(self, obj: EmotionResult) -> bool:
-        return obj.confidence < settings.EMOTION_LOW_CONFIDENCE
-
 
 class SubmissionErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
@@ -54,14 +39,17 @@ class SubmissionErrorSerializer(serializers.Serializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    has_audio = serializers.SerializerMethodField()
-    audio_url = serializers.SerializerMethodField()
-    error = serializers.SerializerMethodField()
-    result = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-    page_url = serializers.SerializerMethodField()
-    websocket_url = serializers.SerializerMethodField()
-    recommendations_url = serializers.SerializerMethodField()
+    """Read-only; the declared fields describe ``emotion.payloads.submission_payload`` for the
+    schema, and that function writes the object."""
+
+    has_audio = serializers.BooleanField()
+    audio_url = serializers.CharField(allow_null=True)
+    error = SubmissionErrorSerializer(allow_null=True)
+    result = EmotionResultSerializer(allow_null=True)
+    url = serializers.CharField()
+    page_url = serializers.CharField()
+    websocket_url = serializers.CharField()
+    recommendations_url = serializers.CharField()
 
     class Meta:
         model = VoiceSubmission
@@ -72,37 +60,8 @@ class SubmissionSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def get_has_audio(self, obj: VoiceSubmission) -> bool:
-        return bool(obj.audio)
-
-    def get_audio_url(self, obj: VoiceSubmission) -> str | None:
-        return reverse("api-submission-audio", kwargs={"pk": obj.pk}) if obj.audio else None
-
-    @extend_schema_field(SubmissionErrorSerializer(allow_null=True))
-    def get_error(self, obj: VoiceSubmission) -> dict[str, str] | None:
-        if obj.status != VoiceSubmission.Status.FAILED:
-            return None
-        return {"code": obj.failure_code, "detail": obj.failure_detail}
-
-    @extend_schema_field(EmotionResultSerializer(allow_null=True))
-    def get_result(self, obj: VoiceSubmission) -> dict[str, Any] | None:
-        try:
-            result = obj.result
-        except EmotionResult.DoesNotExist:
-            return None
-        return EmotionResultSerializer(result, context=self.context).data
-
-    def get_url(self, obj: VoiceSubmission) -> str:
-        return reverse("api-submission-detail", kwargs={"pk": obj.pk})
-
-    def get_page_url(self, obj: VoiceSubmission) -> str:
-        return f"/submissions/{obj.pk}/"
-
-    def get_websocket_url(self, obj: VoiceSubmission) -> str:
-        return f"/ws/submissions/{obj.pk}/"
-
-    def get_recommendations_url(self, obj: VoiceSubmission) -> str:
-        return f"/api/v1/submissions/{obj.pk}/recommendations/"
+    def to_representation(self, instance: VoiceSubmission) -> dict[str, Any]:
+        return submission_payload(instance, names=self.context.get("emotion_names"))
 
 
 class SubmissionCreateSerializer(serializers.Serializer):

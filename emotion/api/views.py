@@ -21,20 +21,14 @@ from emotion.api.serializers import (
     SubmissionPickSerializer,
     SubmissionSerializer,
 )
-from emotion.errors import AUDIO_ERROR_STATUS, LengthRequiredError, SubmissionError
+from emotion.errors import LengthRequiredError, SubmissionError
 from emotion.models import VoiceSubmission
-from moodify_site.api_errors import ApiError
+from emotion.payloads import emotion_names, submission_payload
+from moodify_site.api_errors import api_error
 
 
 class SubmissionThrottle(UserRateThrottle):
     scope = "submissions"
-
-
-def _api_error(exc: Exception) -> ApiError:
-    code = getattr(exc, "code", "invalid")
-    # The status comes from the API contract (docs/api.md), not from the audio library's hint.
-    http_status = exc.http_status if isinstance(exc, SubmissionError) else AUDIO_ERROR_STATUS.get(code, 400)
-    return ApiError(code=code, detail=exc.user_message, http_status=http_status)
 
 
 def _filters(request: Request) -> dict:
@@ -68,7 +62,8 @@ class SubmissionListCreateView(GenericAPIView):
     def get(self, request: Request) -> Response:
         submissions = selectors.submission_list(user=request.user, **_filters(request))
         page = self.paginate_queryset(submissions)
-        return self.get_paginated_response(SubmissionSerializer(page, many=True).data)
+        names = emotion_names()
+        return self.get_paginated_response([submission_payload(s, names=names) for s in page])
 
     @extend_schema(request=SubmissionCreateSerializer, responses={202: SubmissionSerializer})
     def post(self, request: Request) -> Response:
@@ -78,7 +73,7 @@ class SubmissionListCreateView(GenericAPIView):
         # A smaller one without Content-Length would be read as no upload at all (Django and DRF
         # parse a body only of a declared length): say so instead of "attach a recording".
         if not request.META.get("CONTENT_LENGTH"):
-            raise _api_error(LengthRequiredError())
+            raise api_error(LengthRequiredError())
         form = SubmissionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         source = form.validated_data.get("source") or (
@@ -91,8 +86,8 @@ class SubmissionListCreateView(GenericAPIView):
                 user=request.user, audio=form.validated_data.get("audio"), source=source
             )
         except (AudioError, SubmissionError) as exc:
-            raise _api_error(exc) from exc
-        return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
+            raise api_error(exc) from exc
+        return Response(submission_payload(submission), status=status.HTTP_202_ACCEPTED)
 
 
 class SubmissionPickView(APIView):
@@ -105,15 +100,15 @@ class SubmissionPickView(APIView):
         try:
             submission = services.submission_create_picked(user=request.user, emotion=form.validated_data["emotion"])
         except SubmissionError as exc:
-            raise _api_error(exc) from exc
+            raise api_error(exc) from exc
         submission = selectors.submission_get(user=request.user, submission_id=submission.id)
-        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+        return Response(submission_payload(submission), status=status.HTTP_201_CREATED)
 
 
 class SubmissionDetailView(APIView):
     @extend_schema(responses=SubmissionSerializer)
     def get(self, request: Request, pk) -> Response:
-        return Response(SubmissionSerializer(_owned_submission(request, pk)).data)
+        return Response(submission_payload(_owned_submission(request, pk)))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk) -> Response:

@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "moodify_site.context_processors.api_urls",
             ],
         },
     },
@@ -142,6 +143,8 @@ STORAGES = {
 # Voice submissions: limits checked on upload (the decoder is the judge, not the extension).
 EMOTION_MAX_UPLOAD_BYTES = env.int("EMOTION_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 EMOTION_MAX_DURATION_S = env.float("EMOTION_MAX_DURATION_S", default=30.0)
+# The recorder page asks for at least this much speech before it lets people send it.
+EMOTION_MIN_RECORDING_S = 3
 # Checked from the file's header before anything is decoded: decoding is what costs memory
 # (a 58 KB FLAC of 30 s, 8 channels at 192 kHz decodes to 184 MB of float32).
 EMOTION_MAX_CHANNELS = 2
@@ -150,7 +153,8 @@ EMOTION_MAX_SAMPLE_RATE = 48_000
 # every upload that libsndfile cannot read, is limited to this much CPU and memory.
 EMOTION_PROBE_CPU_S = 10
 EMOTION_PROBE_MEMORY_BYTES = 512 * 1024 * 1024
-# Below this confidence the result is flagged so pages can ask the user to confirm.
+# At or below this confidence the result is flagged so pages can ask the user to confirm, and
+# recommendations blend the likely emotions (emotion.selectors.is_low_confidence).
 EMOTION_LOW_CONFIDENCE = env.float("EMOTION_LOW_CONFIDENCE", default=0.4)
 EMOTION_RETENTION_DAYS = 30
 # A submission still `queued` or `processing` this long after it last moved is failed with a
@@ -187,6 +191,11 @@ SPOTIFY_AUTH_URL = env("SPOTIFY_AUTH_URL", default="https://accounts.spotify.com
 # Share of each recommendation set spent exploring the listener's taste (Thompson sampling,
 # recommendations.bandit); 0 turns exploration off. Explored items are marked in the API.
 RECOMMENDATION_EXPLORE_SHARE = env.float("RECOMMENDATION_EXPLORE_SHARE", default=0.2)
+# A set is built once, in the background, and pushed on the submission's socket; asked for before
+# then, the API answers 202 with Retry-After. A build queued longer ago than
+# RECOMMENDATION_BUILD_PENDING_S (its task lost) is queued again by the next request.
+RECOMMENDATION_RETRY_AFTER_S = 1
+RECOMMENDATION_BUILD_PENDING_S = env.int("RECOMMENDATION_BUILD_PENDING_S", default=120)
 
 # Redis carries the Celery broker, the Channels layer and the cache, each in its own database
 # numbered from REDIS_URL's (/0: broker 0, channel layer 1, cache 2), so clearing the cache never

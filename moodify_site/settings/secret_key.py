@@ -6,7 +6,7 @@ MIN_LENGTH = 50
 MIN_UNIQUE_CHARACTERS = 5
 # Values that have been written in this repository at some point (defaults, examples, build
 # steps) or that Django generates for throwaway projects: anyone can read them, so anyone could
-# sign values with them. tests/test_production_settings.py refuses any new one found in the repo.
+# sign values with them. tests/moodify_site/test_production_settings.py refuses any new one found in the repo.
 PUBLIC_KEYS = frozenset({
     "change-me-in-.env",
     "dev-only-insecure-key-change-me",

@@ -1,44 +1,9 @@
 from rest_framework import serializers
 
-from catalog.api.serializers import TrackSerializer, track_payload
-from catalog.models import Strategy, Track
+from catalog.api.serializers import TrackSerializer
+from catalog.models import Strategy
 
-from ..engine import Candidate
-from ..models import Feedback, Recommendation, RecommendationSet
-from ..selectors import feedback_summary
-
-
-def _set_object(rec_set: RecommendationSet, items: list[tuple[Recommendation, dict, dict]]) -> dict:
-    return {
-        "id": rec_set.pk, "submission_id": str(rec_set.submission_id), "emotion": rec_set.emotion,
-        "strategy": rec_set.strategy, "created_at": rec_set.created_at.isoformat(),
-        "notice": rec_set.notice or None, "summary": rec_set.summary, "journey": rec_set.journey,
-        "items": [{"id": item.pk, "rank": item.rank, "score": item.score, "source": item.source,
-                   "why": item.why, "reasons": item.reasons, "explored": item.explored,
-                   "track": track, "feedback": feedback}
-                  for item, track, feedback in items],
-    }
-
-
-def set_payload(rec_set: RecommendationSet) -> dict:
-    """The recommendation set object of docs/api.md (expects set_with_items prefetching)."""
-    items = list(rec_set.items.all())
-    feedback = feedback_summary(user=rec_set.user_id, recommendation_ids=[i.pk for i in items])
-    return _set_object(rec_set, [(item, track_payload(item.track), feedback[item.pk]) for item in items])
-
-
-def new_set_payload(rec_set: RecommendationSet, items: list[Recommendation], candidates: list[Candidate]) -> dict:
-    """The same object for a set just stored, from what the engine already holds.
-
-    One query (the tracks' details) instead of five: genres and moods come with the candidates, and
-    nobody can have rated a set that nobody has seen. A test holds it equal to `set_payload`.
-    """
-    tracks = Track.objects.in_bulk([item.track_id for item in items])
-    by_id = {c.track_id: c for c in candidates}
-    return _set_object(rec_set, [
-        (item, track_payload(tracks[item.track_id], genres=by_id[item.track_id].genres,
-                             moods=by_id[item.track_id].moods), {"liked": None, "rating": None})
-        for item in items])
+from ..models import Feedback, Recommendation
 
 
 class ItemFeedbackSerializer(serializers.Serializer):
@@ -106,6 +71,14 @@ class RecommendationSetSerializer(serializers.Serializer):
     summary = serializers.CharField(help_text='What the set answers: "Feeling sad, to lift your mood: upbeat pop."')
     journey = JourneySerializer(allow_null=True, help_text="For lift and calm: the path from the listener's mood.")
     items = RecommendationItemSerializer(many=True)
+
+
+class SetPendingSerializer(serializers.Serializer):
+    """202: the set is not there yet (the emotion is still being detected, or the set is being built);
+    it arrives on the submission's WebSocket, or ask again after ``Retry-After`` seconds."""
+
+    status = serializers.ChoiceField(choices=["analysing", "building"])
+    detail = serializers.CharField(help_text="A sentence for people.")
 
 
 class StrategyQuerySerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ const FALLBACK_MESSAGES = {
   401: "Your session has ended. Please sign in again.",
   403: "You are not allowed to do that. Try signing in again.",
   404: "We could not find that. It may have been deleted.",
-  413: "That file is too large. Please keep it under 10 MB (about 30 seconds of audio).",
+  413: "That file is too large. Please upload a shorter recording.",
   415: "We could not read that audio file. Try a WAV, MP3, OGG, WebM or M4A recording.",
   429: "Moodify is busy right now. Please wait a few seconds and try again.",
 };
@@ -94,6 +94,13 @@ export function readJsonScript(id, fallback = null) {
   const el = document.getElementById(id);
   if (!el) return fallback;
   try { return JSON.parse(el.textContent); } catch (_) { return fallback; }
+}
+
+// The API's addresses, from the site's URL conf (moodify_site.context_processors): never typed here.
+const API_URLS = readJsonScript("api-urls", {});
+export function apiUrl(name, id = null) {
+  const url = API_URLS[name];
+  return id === null ? url : url.replace("{id}", encodeURIComponent(id));
 }
 
 export function showNotice(el, message, kind = "error") {

@@ -1,6 +1,6 @@
 // The history dashboard: mood timeline and distribution charts for a date range, and the past
 // sessions with their recommendations and ratings (loaded when a session is opened).
-import { api, readJsonScript, showNotice, clearNotice, h, percent, formatDateTime, emotionLookup } from "./api.js";
+import { api, apiUrl, readJsonScript, showNotice, clearNotice, h, percent, formatDateTime, emotionLookup } from "./api.js";
 
 const emotions = readJsonScript("emotions-data", []);
 const emotion = emotionLookup(emotions);
@@ -127,7 +127,7 @@ function renderDistribution(distribution) {
 
 async function loadStats() {
   try {
-    const stats = await api(`/api/v1/me/stats/?${query}`);
+    const stats = await api(`${apiUrl("stats")}?${query}`);
     const total = Object.values(stats.distribution || {}).reduce((a, b) => a + b, 0);
     $("range-summary").textContent = total
       ? `${total} mood${total === 1 ? "" : "s"} between ${prettyDate(range.from)} and ${prettyDate(range.to)}.`
@@ -204,7 +204,7 @@ function sessionItem(submission) {
     if (!window.confirm("Delete this session and its recording? This cannot be undone.")) return;
     removeBtn.disabled = true;
     try {
-      await api(submission.url || `/api/v1/submissions/${submission.id}/`, { method: "DELETE" });
+      await api(submission.url || apiUrl("submission", submission.id), { method: "DELETE" });
       li.remove();
       $("sessions-status").textContent = "Session deleted.";
       $("sessions-status").hidden = false;
@@ -217,7 +217,7 @@ function sessionItem(submission) {
   return li;
 }
 
-let nextUrl = `/api/v1/submissions/?${query}`;
+let nextUrl = `${apiUrl("submissions")}?${query}`;
 
 async function loadSessions() {
   const more = $("load-more");

@@ -1,5 +1,5 @@
 // The mood picker: a result without recording, for people who cannot or prefer not to speak.
-import { api, showNotice, clearNotice, paintSwatches } from "./api.js";
+import { api, apiUrl, showNotice, clearNotice, paintSwatches } from "./api.js";
 
 const form = document.getElementById("picker-form");
 const errorBox = document.getElementById("picker-error");
@@ -20,7 +20,7 @@ form.addEventListener("submit", async (event) => {
   button.disabled = true;
   status.hidden = false;
   try {
-    const submission = await api("/api/v1/submissions/picked/", { method: "POST", json: { emotion: choice.value } });
+    const submission = await api(apiUrl("picked"), { method: "POST", json: { emotion: choice.value } });
     window.location.assign(submission.page_url || `/submissions/${submission.id}/`);
   } catch (err) {
     status.hidden = true;

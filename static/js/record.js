@@ -1,9 +1,9 @@
-// The record page: microphone permission, level meter, 3–30 s timer, review, re-record,
+// The record page: microphone permission, level meter, a timer within the site's limits, review, re-record,
 // upload instead. Records PCM WAV itself (Web Audio) so every browser sends the same format.
-import { api, readJsonScript, showNotice, clearNotice } from "./api.js";
+import { api, apiUrl, readJsonScript, showNotice, clearNotice } from "./api.js";
 import { encodeWav } from "./wav.js";
 
-const limits = readJsonScript("record-limits", { min_seconds: 3, max_seconds: 30, max_upload_bytes: 10485760 });
+const limits = readJsonScript("record-limits");
 const prompts = readJsonScript("record-prompts", []);
 const $ = (id) => document.getElementById(id);
 
@@ -248,7 +248,7 @@ async function submit(blob, filename, source, errorEl, buttons, statusEl) {
   buttons.forEach((b) => { b.disabled = true; });
   statusEl.hidden = false;
   try {
-    const submission = await api("/api/v1/submissions/", { method: "POST", formData: form });
+    const submission = await api(apiUrl("submissions"), { method: "POST", formData: form });
     statusEl.querySelector("span:last-child").textContent = "Uploaded. Opening your result…";
     window.location.assign(submission.page_url || `/submissions/${submission.id}/`);
   } catch (err) {

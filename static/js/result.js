@@ -31,6 +31,10 @@ let currentSubmission = null;
 let currentStrategy = null;
 let recsLoaded = false;
 let recsRequest = 0;
+// The strategy of the set the page asked for and has not got ("" for the submission's own), or null.
+let waitingFor = "";
+// How long the page waits for a set that is on its way before it says it is late.
+const RECS_PATIENCE_MS = 30000;
 let resultShown = false;
 
 // --- status ---------------------------------------------------------------------------------
@@ -191,9 +195,10 @@ function connectSocket() {
     try { message = JSON.parse(event.data); } catch (_) { return; }
     if (message.type === "submission" && message.submission) renderSubmission(message.submission);
     else if (message.type === "recommendations" && message.recommendations) {
-      // Sets for a strategy or correction the page did not ask for must not replace the one shown.
+      // Only the set the page is waiting for: others (another tab's strategy, a correction made
+      // elsewhere) must not replace the one shown.
       const set = message.recommendations;
-      if (!recsLoaded && (!currentStrategy || set.strategy === currentStrategy)) renderSet(set);
+      if (waitingFor !== null && (!waitingFor || set.strategy === waitingFor)) renderSet(set);
     }
   });
   socket.addEventListener("close", () => {
@@ -254,6 +259,8 @@ function setRecsStatus(text, busy) {
 
 function renderSet(set, { focus = false } = {}) {
   recsLoaded = true;
+  waitingFor = null;
+  recsRequest++;
   currentStrategy = set.strategy;
   $("recs-card").hidden = false;
   $("recs-error").hidden = true;
@@ -338,27 +345,34 @@ function reflectCorrection(set) {
   $("not-my-mood").textContent = "Pick a different mood";
 }
 
-async function loadRecommendations({ strategy = null, attempt = 0, focus = false } = {}) {
+// Sets are built in the background and pushed on the socket; asked for before then, the API
+// answers 202 and the page waits for the push, asking again now and then in case it never comes.
+async function loadRecommendations({ strategy = null, since = Date.now(), focus = false } = {}) {
   const request = ++recsRequest;
+  waitingFor = strategy || "";
   $("recs-card").hidden = false;
   $("recs-error").hidden = true;
   setRecsStatus(strategy ? "Finding different music…" : "Finding music for you…", true);
   const url = strategy ? `${cfg.recommendations_url}?strategy=${encodeURIComponent(strategy)}` : cfg.recommendations_url;
   try {
-    const set = await api(url);
-    if (request === recsRequest) renderSet(set, { focus });
-  } catch (err) {
-    if (request !== recsRequest) return;
-    if (err.status === 404 && attempt < 20) {
-      // The set is built in the background right after the result; it usually arrives over the
-      // WebSocket first, and this retry covers the case where it does not.
-      setTimeout(() => { if (!recsLoaded || strategy) loadRecommendations({ strategy, attempt: attempt + 1, focus }); }, 1500);
+    const body = await api(url);
+    if (request !== recsRequest || waitingFor === null) return;
+    if (body && Array.isArray(body.items)) { renderSet(body, { focus }); return; }
+    if (Date.now() - since < RECS_PATIENCE_MS) {
+      // With the socket open the push brings the set; asking again is only the fallback.
+      const live = socket && socket.readyState === WebSocket.OPEN;
+      setTimeout(() => {
+        if (request === recsRequest && waitingFor !== null) loadRecommendations({ strategy, since, focus });
+      }, live ? 5 * cfg.recommendations_retry_ms : cfg.recommendations_retry_ms);
       return;
     }
     setRecsStatus("");
-    $("recs-error-text").textContent = err.status === 404
-      ? "Your music is taking longer than usual to arrive. Try again in a moment."
-      : err.message;
+    $("recs-error-text").textContent = "Your music is taking longer than usual to arrive. Try again in a moment.";
+    $("recs-error").hidden = false;
+  } catch (err) {
+    if (request !== recsRequest) return;
+    setRecsStatus("");
+    $("recs-error-text").textContent = err.message;
     $("recs-error").hidden = false;
   }
 }
@@ -367,7 +381,6 @@ $("recs-retry").addEventListener("click", () => loadRecommendations({ strategy: 
 document.querySelectorAll('input[name="strategy"]').forEach((input) => {
   input.addEventListener("change", () => {
     if (input.checked && input.value !== currentStrategy) {
-      recsLoaded = true;
       loadRecommendations({ strategy: input.value });
     }
   });

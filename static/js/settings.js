@@ -1,5 +1,5 @@
 // Settings: save preferences through the profile API, and delete the account.
-import { api, showNotice, clearNotice } from "./api.js";
+import { api, apiUrl, showNotice, clearNotice } from "./api.js";
 
 const form = document.getElementById("profile-form");
 const status = document.getElementById("profile-status");
@@ -39,7 +39,7 @@ form.addEventListener("submit", async (event) => {
   };
   saveBtn.disabled = true;
   try {
-    const profile = await api("/api/v1/me/profile/", { method: "PATCH", json: payload });
+    const profile = await api(apiUrl("profile"), { method: "PATCH", json: payload });
     form.market.value = profile.market || market;
     showNotice(status, "Your preferences are saved.", "success");
   } catch (err) {
@@ -78,7 +78,7 @@ deleteForm.addEventListener("submit", async (event) => {
   button.disabled = true;
   button.textContent = "Deleting…";
   try {
-    await api("/api/v1/me/", { method: "DELETE", json: { [confirmField.name]: confirmField.value } });
+    await api(apiUrl("account"), { method: "DELETE", json: { [confirmField.name]: confirmField.value } });
     window.location.assign("/?account_deleted=1");
   } catch (err) {
     button.disabled = false;
@@ -94,7 +94,7 @@ document.querySelectorAll("[data-token-id]").forEach((button) => {
     clearNotice(tokenStatus);
     button.disabled = true;
     try {
-      await api(`/api/v1/me/tokens/${button.dataset.tokenId}/`, { method: "DELETE" });
+      await api(apiUrl("token", button.dataset.tokenId), { method: "DELETE" });
       button.closest("[data-token-row]").remove();
       showNotice(tokenStatus, "The token is revoked: programs using it are signed out.", "success");
     } catch (err) {

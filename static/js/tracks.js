@@ -1,7 +1,7 @@
 // Renders a recommendation set: tracks with the "why", a Spotify player (loaded on request,
 // so nothing is fetched from Spotify until someone wants to listen) and feedback controls
 // that save instantly.
-import { api, h } from "./api.js";
+import { api, apiUrl, h } from "./api.js";
 
 function formatDuration(ms) {
   if (!ms) return "";
@@ -41,7 +41,7 @@ export function readableWhy(why) {
 }
 
 function sendFeedback(itemId, payload) {
-  return api(`/api/v1/recommendations/${itemId}/feedback/`, { method: "POST", json: payload });
+  return api(apiUrl("feedback", itemId), { method: "POST", json: payload });
 }
 
 function player(item) {

@@ -51,7 +51,8 @@ def test_bulk_tag_and_export_actions(staff_client):
 
 def test_tagger_suggestions_are_reviewed_in_admin(staff_client):
     path = settings.MOODIFY_DATA_DIR / "music" / "data_moods.csv"
-    services.import_tracks_csv(file=open(path, encoding="utf-8"))
+    with open(path, encoding="utf-8") as file:
+        services.import_tracks_csv(file=file)
     held_out = list(Track.objects.order_by("id")[:20])
     TrackMoodTag.objects.filter(track__in=held_out).delete()
     outcome = tagger.suggest_moods(min_confidence=0.0)

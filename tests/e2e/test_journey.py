@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -145,7 +146,7 @@ def test_full_journey(browser, new_page, shots):
     shots(page, "08-settings")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download my data (JSON)").click()
-    exported = json.loads(open(download_info.value.path(), encoding="utf-8").read())
+    exported = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
     dumped = json.dumps(exported)
     assert email in dumped
     assert submission_id in dumped

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -45,3 +46,42 @@ def test_a_result_that_never_comes_ends_in_a_message_not_a_spinner(browser, new_
     expect(page.locator("#status-spinner")).to_be_hidden()
     expect(page.get_by_role("link", name="Record again").first).to_be_visible()
     shots(page, "result-gave-up")
+
+
+def test_a_set_still_being_built_arrives_on_the_socket(browser, new_page):
+    """The page asks once, hears "202, being built", and shows the set the worker pushes: every
+    later ask is answered 202 here, so only the push can bring it."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from emotion.models import EmotionResult, VoiceSubmission
+
+    page = new_page(browser)
+    email = unique_email("pushed")
+    sign_up(page, email)
+    now = timezone.now()
+    # A result whose set nobody has built yet (stored directly: no signal, no queued build).
+    submission = VoiceSubmission.objects.create(user=User.objects.get(email=email), source="recording",
+                                                status="done", started_at=now, finished_at=now)
+    EmotionResult.objects.create(submission=submission, label="happy", probabilities={"happy": 0.9, "sad": 0.1},
+                                 confidence=0.9, model_version="test")
+    asked, statuses = [], []
+    page.on("response", lambda response: "/recommendations/" in response.url and statuses.append(response.status))
+
+    def answer(route):
+        asked.append(route.request.url)
+        if len(asked) == 1:
+            time.sleep(1)  # the socket is open by now: the push cannot beat it
+            route.continue_()
+        else:
+            route.fulfill(status=202, json={"status": "building", "detail": "On its way."}, headers={"Retry-After": "1"})
+
+    page.route(re.compile(r".*/recommendations/$"), answer)
+    try:
+        page.goto(f"/submissions/{submission.id}/")
+        expect(page.locator("#track-list > li.track").first).to_be_visible(timeout=30_000)
+    finally:  # nothing of this test's routing may outlive it (a late ask would fail in the next test)
+        page.unroute_all(behavior="wait")
+    assert statuses[0] == 202  # the real answer: the set was not built in the request
+    expect(page.locator("#recs-for")).to_contain_text("happy")
+    assert not page.errors, page.errors

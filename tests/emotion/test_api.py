@@ -159,7 +159,9 @@ def test_picked_mood_is_done_at_once_and_signals_the_result(api_client, emotions
     assert body["result"]["label"] == "calm" and body["result"]["label_name"] == "Calm"
     assert [r.label for r in received] == ["calm"]
     unknown = api_client.post("/api/v1/submissions/picked/", {"emotion": "hangry"}, format="json")
-    assert unknown.status_code == 400 and unknown.json()["error"] == "invalid"
+    # The same error, code and sentence as a correction to an unknown emotion.
+    assert unknown.status_code == 400 and unknown.json() == {
+        "error": "unknown_emotion", "detail": "We do not know that emotion. Please pick one from the list."}
 
 
 def test_delete_removes_the_submission_and_its_file(api_client, speech_clip, django_capture_on_commit_callbacks):

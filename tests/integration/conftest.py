@@ -44,7 +44,7 @@ class ManagedProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self, ready_marker: str | None = None, *, port: int | None = None, timeout: float = 120) -> None:
-        log = open(self.log_path, "a")
+        log = open(self.log_path, "a")  # noqa: SIM115 -- the child process writes to it while it runs
         log.write(f"\n=== start {' '.join(self.cmd)}\n")
         log.flush()
         offset = self.log_path.stat().st_size

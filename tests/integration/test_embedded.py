@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -40,7 +41,7 @@ def embedded_site(tmp_path_factory, log_dir):
     assert "none created" in again.stdout  # idempotent
 
     log_path = log_dir / "run_moodify.log"
-    log = open(log_path, "w")
+    log = open(log_path, "w")  # noqa: SIM115 -- the child process writes to it until the test ends
     proc = subprocess.Popen([*manage, "run_moodify"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
 
@@ -113,4 +114,4 @@ def test_embedded_mode_runs_the_real_pipeline_and_stops_cleanly_on_ctrl_c(embedd
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=30) == 0
     for pid in children:
-        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+        assert not os.path.exists(f"/proc/{pid}") or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()

@@ -9,7 +9,7 @@ import pytest
 
 from operations.context import bind_submission, request_id_from_header, request_id_var, submission_id_var
 from operations.logs import REDACTED, RedactSecretsFilter, RequestContextFilter
-from tests.test_production_settings import manage, production_env
+from tests.moodify_site.test_production_settings import manage, production_env
 
 
 def _record(msg: str, *args) -> logging.LogRecord:

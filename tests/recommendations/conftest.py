@@ -87,3 +87,21 @@ def make_trouble(fake: FakeSpotify, mode: str) -> None:
         fake.stop()  # nothing listens on the port any more: connection refused
     else:
         fake.mode = mode
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """Set builds the site queues run at once in this process, as a Celery worker would run them."""
+    from recommendations.tasks import build_recommendations
+
+    monkeypatch.setattr(build_recommendations, "delay", lambda *args: build_recommendations.apply(args=args))
+
+
+def fetch_set(client, url: str):
+    """Ask for a set as the page does: 202 while it is on its way, then the set (the `worker`
+    fixture has built it by the time the first answer arrives)."""
+    first = client.get(url)
+    if first.status_code != 202:
+        return first
+    assert first.json()["status"] in ("analysing", "building") and first.json()["detail"].endswith(".")
+    return client.get(url)

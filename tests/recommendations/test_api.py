@@ -4,14 +4,20 @@ import pytest
 from rest_framework.test import APIClient
 
 from recommendations.models import EmotionCorrection, Feedback
+from tests.recommendations.conftest import fetch_set
 from tests.recommendations.factories import SubmissionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("worker")]
 
 
 def test_recommendations_for_own_submission_follow_the_contract(catalog, api, result_for):
     result = result_for("sad")
-    response = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/?strategy=lift")
+    url = f"/api/v1/submissions/{result.submission_id}/recommendations/?strategy=lift"
+    pending = api.get(url)  # never built in the request: queued, and answered at once
+    assert pending.status_code == 202 and pending["Retry-After"] == "1"
+    assert pending.json() == {"status": "building",
+                              "detail": "We are picking your music; it will be here in a few seconds."}
+    response = api.get(url)
     assert response.status_code == 200
     body = response.json()
     assert body["submission_id"] == str(result.submission_id)
@@ -28,7 +34,7 @@ def test_recommendations_for_own_submission_follow_the_contract(catalog, api, re
     for track in with_id:
         assert track["embed_url"] == f"https://open.spotify.com/embed/track/{track['spotify_id']}"
     # The same request again answers the stored set.
-    again = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/?strategy=lift").json()
+    again = api.get(url).json()
     assert again["id"] == body["id"]
 
 
@@ -42,10 +48,14 @@ def test_other_peoples_submissions_and_bad_ids_are_404_json(catalog, api, result
         assert response.json()["error"] == "not_found"
 
 
-def test_no_result_yet_is_404_with_a_sentence(catalog, api, user):
+def test_no_result_yet_is_202_with_a_sentence_and_a_failed_recording_404(catalog, api, user):
     submission = SubmissionFactory(user=user, status="processing")
-    body = api.get(f"/api/v1/submissions/{submission.pk}/recommendations/").json()
-    assert body["error"] == "not_found" and "yet" in body["detail"]
+    response = api.get(f"/api/v1/submissions/{submission.pk}/recommendations/")
+    assert response.status_code == 202 and response.json()["status"] == "analysing"
+    assert "still listening" in response.json()["detail"]
+    failed = SubmissionFactory(user=user, status="failed")
+    response = api.get(f"/api/v1/submissions/{failed.pk}/recommendations/")
+    assert response.status_code == 404 and "record again" in response.json()["detail"]
 
 
 def test_bad_strategy_is_400_json(catalog, api, result_for):
@@ -57,12 +67,12 @@ def test_bad_strategy_is_400_json(catalog, api, result_for):
 
 def test_feedback_is_recorded_and_shown_on_the_set(catalog, api, result_for):
     result = result_for("happy")
-    body = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    body = fetch_set(api, f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
     item_id = body["items"][0]["id"]
     assert api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "like"}, format="json").status_code == 201
     response = api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "rate", "rating": 4}, format="json")
     assert response.status_code == 201 and response.json()["rating"] == 4
-    again = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    again = fetch_set(api, f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
     assert again["items"][0]["feedback"] == {"liked": True, "rating": 4}
     bad = api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "rate", "rating": 7}, format="json")
     assert bad.status_code == 400 and bad.json()["error"] == "invalid"
@@ -75,20 +85,20 @@ def test_feedback_on_someone_elses_item_is_404(catalog, api, result_for):
     result = result_for("happy", owner=other)
     client = APIClient()
     client.force_authenticate(other)
-    item_id = client.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()["items"][0]["id"]
+    item_id = fetch_set(client, f"/api/v1/submissions/{result.submission_id}/recommendations/").json()["items"][0]["id"]
     response = api.post(f"/api/v1/recommendations/{item_id}/feedback/", {"action": "like"}, format="json")
     assert response.status_code == 404 and response.json()["error"] == "not_found"
 
 
 def test_correction_returns_a_new_set_for_the_corrected_emotion(catalog, api, result_for):
     result = result_for("angry")
-    first = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    first = fetch_set(api, f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
     response = api.post(f"/api/v1/submissions/{result.submission_id}/correction/", {"emotion": "calm"}, format="json")
     assert response.status_code == 201
     body = response.json()
     assert body["emotion"] == "calm" and body["id"] != first["id"] and len(body["items"]) == 10
     assert EmotionCorrection.objects.get().corrected == "calm"
-    latest = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    latest = fetch_set(api, f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
     assert latest["id"] == body["id"]
     unknown = api.post(f"/api/v1/submissions/{result.submission_id}/correction/", {"emotion": "bored"}, format="json")
     assert unknown.status_code == 400 and unknown.json()["error"] == "unknown_emotion"
@@ -151,7 +161,7 @@ def test_a_mood_map_edit_takes_effect_on_the_next_request(catalog, api, user, re
     mood_map = api.get("/api/v1/mood-maps/?strategy=match&emotion__code=happy").json()[0]
     api.patch(f"/api/v1/mood-maps/{mood_map['id']}/", {"genres": [{"genre": "reggae", "weight": 1.0}],
                                                         "description": "island sounds"}, format="json")
-    body = api.get(f"/api/v1/submissions/{result_for('happy').submission_id}/recommendations/").json()
+    body = fetch_set(api, f"/api/v1/submissions/{result_for('happy').submission_id}/recommendations/").json()
     assert body["summary"] == "Feeling happy, to match your mood: island sounds."
     assert any("reggae suits island sounds" in i["why"].lower() for i in body["items"])
     assert any("reggae" in i["track"]["genres"] for i in body["items"])
@@ -159,7 +169,7 @@ def test_a_mood_map_edit_takes_effect_on_the_next_request(catalog, api, user, re
 
 def test_the_schema_describes_the_set_object_the_api_serves(catalog, api, result_for):
     result = result_for("sad")
-    served = api.get(f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
+    served = fetch_set(api, f"/api/v1/submissions/{result.submission_id}/recommendations/").json()
     schema = api.get("/api/schema/?format=json").json()
     components = schema["components"]["schemas"]
     assert set(components["RecommendationSet"]["properties"]) == set(served)
@@ -170,5 +180,6 @@ def test_the_schema_describes_the_set_object_the_api_serves(catalog, api, result
     paths = schema["paths"]
     get = paths["/api/v1/submissions/{submission_id}/recommendations/"]["get"]
     assert get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/RecommendationSet")
+    assert get["responses"]["202"]["content"]["application/json"]["schema"]["$ref"].endswith("/SetPending")
     feedback = paths["/api/v1/recommendations/{item_id}/feedback/"]["post"]
     assert feedback["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/FeedbackInput")

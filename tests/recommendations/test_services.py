@@ -132,6 +132,15 @@ def test_unsure_result_blends_the_likely_emotions(catalog, result_for):
     assert rec_set.summary.startswith("Not sure between sad 40%, happy 35% and neutral 25%, to match your mood")
 
 
+@pytest.mark.parametrize(("confidence", "unsure"), [(0.4, True), (0.45, False)])
+def test_the_page_says_unsure_exactly_where_the_music_blends(catalog, result_for, confidence, unsure):
+    from emotion.payloads import result_payload
+
+    result = result_for("sad", confidence=confidence, probabilities={"sad": confidence, "happy": 0.35, "neutral": 0.2})
+    rec_set = services.build_recommendation_set(result=result, strategy="match")
+    assert result_payload(result)["low_confidence"] is unsure and rec_set.blended is unsure
+
+
 def test_correction_rerecommends_and_is_kept_as_a_labelled_example(catalog, result_for, user):
     result = result_for("angry")
     before = services.build_recommendation_set(result=result, strategy="match")
@@ -160,7 +169,7 @@ def test_the_set_pushed_to_the_browser_is_the_set_the_api_serves(catalog, result
     from channels.layers import get_channel_layer
 
     from emotion.realtime import submission_group
-    from recommendations.api.serializers import set_payload
+    from recommendations.payloads import set_payload
     from recommendations.selectors import set_with_items
 
     for track in Track.objects.filter(genres__slug="pop")[:40]:

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.staticfiles import finders
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _policy(header: str) -> dict[str, list[str]]:

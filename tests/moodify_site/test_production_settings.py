@@ -16,7 +16,7 @@ import yaml
 
 from moodify_site.settings.secret_key import secret_key_refusal
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOST = "moodify.example.com"
 # Variables a developer's shell or .env might carry that would change what is being checked.
 OPERATOR_CHOICES = ("SPOTIFY_", "MOODIFY_ADMIN_", "SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_", "BEHIND_TLS_PROXY")
