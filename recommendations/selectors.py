@@ -155,7 +155,8 @@ class _PoolTracks:
 
     def where(self, qn: Any) -> tuple[str, list[Any]]:
         track = qn(Track._meta.db_table)
-        conditions, params = [f"{track}.{qn('active')}"], []
+        conditions: list[str] = [f"{track}.{qn('active')}"]
+        params: list[Any] = []
         if not self.allow_explicit:
             conditions.append(f"NOT {track}.{qn('explicit')}")
         for negate, slugs in (("NOT ", self.excluded_genres), ("", self.only_genres)):
@@ -210,7 +211,8 @@ class _CatalogNames:
     def __init__(self) -> None:
         cached = cache.get(CATALOG_NAMES_CACHE_KEY)
         self.reread = cached is None
-        self.genres, self.moods = cached if cached is not None else self._read()
+        names: tuple[dict[int, str], dict[int, str]] = cached if cached is not None else self._read()
+        self.genres, self.moods = names
         self.named: dict[tuple[str, str], tuple[str, ...]] = {}  # a pool's rows repeat the same few lists
 
     def _read(self) -> tuple[dict[int, str], dict[int, str]]:
