@@ -83,6 +83,9 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=20, help="sequential clips per latency run")
     parser.add_argument("--burst", type=int, default=30, help="clips per throughput run")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--decode-twice", action="store_true",
+                        help="the worker decodes the recording again instead of taking the upload check's samples "
+                             "(EMOTION_HAND_OVER_DECODED=0), for comparison")
     parser.add_argument("--format", choices=["wav", "webm"], default="wav",
                         help="upload the clip as a WAV, or as Opus in WebM as Chrome and Firefox record it "
                              "(decoded by an ffmpeg process instead of libsndfile)")
@@ -95,6 +98,7 @@ def main() -> None:
         "DATABASE_URL": scratch_database(os.environ["DATABASE_URL"]),
         "PRIVATE_MEDIA_ROOT": str(tmp / "private"),
         "PYTHONUNBUFFERED": "1",
+        "EMOTION_HAND_OVER_DECODED": "0" if args.decode_twice else "1",
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run([sys.executable, "manage.py", "bootstrap_moodify"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -129,6 +133,7 @@ def main() -> None:
         summary = {
             "clip_s": 4.0,
             "format": args.format,
+            "decoded": "twice" if args.decode_twice else "once",
             "runs": runs,
             "median_p50_ms": statistics.median(r["p50_ms"] for r in runs),
             "median_p95_ms": statistics.median(r["p95_ms"] for r in runs),
@@ -137,7 +142,8 @@ def main() -> None:
             "median_predictor_total_ms": statistics.median(parts["model_total"]),
         }
         print(
-            f"\nupload -> result on the socket, 4-s {args.format} clip, warm worker ({args.runs} runs x {args.clips} clips):\n"
+            f"\nupload -> result on the socket, 4-s {args.format} clip, warm worker, decoded "
+            f"{'twice' if args.decode_twice else 'once'} ({args.runs} runs x {args.clips} clips):\n"
             f"  p50 {summary['median_p50_ms']:.1f} ms, p95 {summary['median_p95_ms']:.1f} ms (medians of runs)\n"
             f"  throughput {summary['median_clips_per_s_per_worker']:.2f} clips/s per worker process\n"
             f"  of which: upload -> 202 {summary['median_upload_to_202_ms']:.1f} ms (validation by decoding), "

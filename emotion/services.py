@@ -3,7 +3,7 @@ and keep recordings only as long as their owner chose."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -21,6 +21,7 @@ from catalog.errors import UnknownEmotionError
 from emotion import selectors
 from emotion.audio_probe import AudioHeader, audio_probe
 from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError
+from emotion.handoff import decoded_discard, decoded_save, decoded_sweep, decoded_take
 from emotion.models import EmotionResult, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
 from emotion.signals import emotion_result_stored
@@ -35,6 +36,8 @@ from operations.metrics import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ml import Prediction
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ STUCK_DETAIL = "Analysing this recording took far longer than it should, so we s
 class AudioCheck:
     duration_s: float
     content_type: str  # detected from the content, never the type the client declared
+    # The decoded samples (16 kHz mono), handed to the analysis so it need not decode again.
+    waveform: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def _too_long_message() -> str:
@@ -76,7 +81,7 @@ def audio_validate(*, data: bytes) -> AudioCheck:
     if duration > max_s:
         raise AudioTooLongError(_too_long_message(), detail=f"{duration:.1f} s")
     prepare_speech(waveform, sr)
-    return AudioCheck(duration_s=duration, content_type=header.content_type)
+    return AudioCheck(duration_s=duration, content_type=header.content_type, waveform=waveform)
 
 
 def _header_check(*, data: bytes) -> AudioHeader:
@@ -161,6 +166,8 @@ def submission_create(
             submission.audio.save("recording", ContentFile(data), save=False)
             submission.save()
             bind_submission(submission.id)
+            if check.waveform is not None and settings.EMOTION_HAND_OVER_DECODED:
+                decoded_save(submission_id=submission.id, waveform=check.waveform)
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
     except AnalysisUnavailableError:
         raise
@@ -168,6 +175,7 @@ def submission_create(
         # The row is not there (or rolled back): a file written for it would be kept forever.
         if submission.audio:
             submission.audio.storage.delete(submission.audio.name)
+        decoded_discard(submission_id=submission.id)
         raise
     SUBMISSIONS_CREATED.labels(source=source).inc()
     logger.info("submission accepted: %s, %.1f s, %d bytes", check.content_type, check.duration_s, len(data),
@@ -293,8 +301,14 @@ def result_reanalyze(*, submission_id: UUID | str) -> str:
 
 
 def _predict(submission: VoiceSubmission) -> Prediction:
+    """The model's answer for the recording: from the samples the upload request decoded when they
+    are there (emotion.handoff), else by decoding the stored file (a retry, a re-analysis)."""
     from ml import get_predictor
+    from ml.audio import SAMPLE_RATE
 
+    samples = decoded_take(submission_id=submission.id)
+    if samples is not None:
+        return get_predictor().predict(samples, SAMPLE_RATE)
     return get_predictor().predict_file(submission.audio.path)
 
 
@@ -371,6 +385,7 @@ def _mark_failed(submission: VoiceSubmission, *, code: str, detail: str) -> None
     submission.failure_code = code[:40]
     submission.failure_detail = detail
     fields = ["status", "finished_at", "failure_code", "failure_detail"]
+    transaction.on_commit(lambda: decoded_discard(submission_id=submission.id))
     if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
         fields += _forget_recording(submission)
     submission.save(update_fields=fields)
@@ -391,6 +406,7 @@ def _forget_recording(submission: VoiceSubmission) -> list[str]:
     submission.audio = ""
     submission.audio_deleted_at = timezone.now()
     transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(lambda: decoded_discard(submission_id=submission.id))
     return ["audio", "audio_deleted_at"]
 
 
@@ -418,6 +434,7 @@ def recording_delete_with_submission(sender: Any, instance: VoiceSubmission, **k
     if instance.audio:
         name, storage = instance.audio.name, instance.audio.storage
         transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(lambda: decoded_discard(submission_id=instance.id))
 
 
 def submission_delete_all_for_user(*, user: User) -> int:
@@ -451,12 +468,13 @@ def submissions_fail_stuck(*, now: datetime | None = None) -> int:
 
 def recordings_delete_orphans(*, now: datetime | None = None) -> int:
     """Delete recording files no submission points to (a process that died between writing a file
-    and committing its row, a delete that failed) once older than EMOTION_STUCK_AFTER_S."""
+    and committing its row, a delete that failed), and decoded samples no analysis took (a worker
+    that died), once older than EMOTION_STUCK_AFTER_S."""
     storage = recordings_storage()
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
+    count = decoded_sweep(older_than=cutoff)
     if not storage.exists("recordings"):
-        return 0
-    count = 0
+        return count
     for folder in storage.listdir("recordings")[0]:
         names = {f"recordings/{folder}/{name}" for name in storage.listdir(f"recordings/{folder}")[1]}
         names -= set(VoiceSubmission.objects.filter(audio__in=names).values_list("audio", flat=True))

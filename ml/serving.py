@@ -36,6 +36,9 @@ def ort_session(model: Path | bytes, threads: int | None = None):  # noqa: ANN20
     """An ONNX Runtime CPU session; ``run`` may be called from several threads at once."""
     import onnxruntime as ort
 
+    # The wheel carries Microsoft's telemetry client (it leaves a `.ses` marker in $TMPDIR on import).
+    # Moodify analyses people's voices: the runtime reports nothing about what it runs.
+    ort.disable_telemetry_events()
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = serving_threads(threads)
     opts.inter_op_num_threads = 1

@@ -34,4 +34,11 @@ def _warm_upload_check() -> None:
         logging.getLogger(__name__).exception("Could not warm up the upload check")
 
 
+# The modules the warm-up uses are imported here, in the importing thread: imported by the thread
+# while this thread imported them too (a test run collecting modules, a first request), the two
+# deadlocked on the ml package's module locks and one import failed.
+import emotion.services  # noqa: E402,F401
+import ml.audio  # noqa: E402,F401
+import ml.vad  # noqa: E402,F401
+
 threading.Thread(target=_warm_upload_check, name="warm-upload-check", daemon=True).start()

@@ -162,6 +162,9 @@ EMOTION_RETENTION_DAYS = 30
 # EMOTION_REAPER_INTERVAL_S). Far above an analysis with all its retries (~1 min).
 EMOTION_STUCK_AFTER_S = env.int("EMOTION_STUCK_AFTER_S", default=15 * 60)
 EMOTION_REAPER_INTERVAL_S = env.int("EMOTION_REAPER_INTERVAL_S", default=300)
+# The upload check hands the samples it decoded to the analysis (emotion.handoff), so browser
+# recordings (WebM, Ogg, MP4: an ffmpeg process each) are decoded once, not twice.
+EMOTION_HAND_OVER_DECODED = env.bool("EMOTION_HAND_OVER_DECODED", default=True)
 
 # Request bodies are refused as they stream, never spooled whole first:
 # moodify_site.uploads.RequestBodyLimitMiddleware stops reading an ASGI body once it passes

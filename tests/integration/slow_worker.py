@@ -18,12 +18,14 @@ from celery.signals import worker_process_init
 def _slow_down_predictions(**_kwargs) -> None:
     from ml.predictor import EmotionPredictor
 
-    original = EmotionPredictor.predict_file
+    # _predict is where both predict (the samples the upload decoded) and predict_file (a recording
+    # decoded here) arrive.
+    original = EmotionPredictor._predict
     delay = float(os.environ.get("SLOW_PREDICT_S", "30"))
     crash = os.environ.get("CRASH_PREDICT") == "1"
     hang = os.environ.get("HANG_PREDICT") == "1"
 
-    def slow_predict_file(self, *args, **kwargs):
+    def slow_predict(self, *args, **kwargs):
         if crash:
             os.kill(os.getpid(), signal.SIGKILL)
         if hang:  # the soft limit arrives as SIGUSR1: native code never returns to take it
@@ -31,7 +33,7 @@ def _slow_down_predictions(**_kwargs) -> None:
         time.sleep(delay)
         return original(self, *args, **kwargs)
 
-    EmotionPredictor.predict_file = slow_predict_file
+    EmotionPredictor._predict = slow_predict
 
 
 if __name__ == "__main__":
