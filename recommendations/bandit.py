@@ -134,15 +134,14 @@ class Lifts:
     candidates, and each feature counts 1 / (features of its family the track has)."""
 
     def __init__(self, features: list[list[str]], index: dict[str, int]):
-        rows, cols, weights = [], [], []
-        for row, keys in enumerate(features):
-            # Only genres come several to a track; each other family has one feature.
-            genres = sum(1 for key in keys if key.startswith("genre:")) or 1
-            rows += [row] * len(keys)
-            cols += [index[key] for key in keys]
-            weights += [1.0 / genres if key.startswith("genre:") else 1.0 for key in keys]
-        self.rows, self.cols, self.weights = np.array(rows, dtype=int), np.array(cols, dtype=int), np.array(weights)
         self.n = len(features)
+        keys = [key for track_keys in features for key in track_keys]
+        self.rows = np.repeat(np.arange(self.n), [len(track_keys) for track_keys in features])
+        self.cols = np.array([index[key] for key in keys], dtype=int)
+        # Only genres come several to a track; each other family has one feature.
+        is_genre = np.array([key.startswith("genre:") for key in keys], dtype=bool)
+        genres = np.maximum(np.bincount(self.rows, weights=is_genre, minlength=self.n), 1.0)
+        self.weights = np.where(is_genre, 1.0 / genres[self.rows], 1.0)
 
     def multipliers(self, view: FeatureView) -> np.ndarray:
         """exp(BELIEF_STRENGTH x the candidate's summed lifts) for every candidate."""

@@ -191,6 +191,32 @@ def test_the_set_pushed_to_the_browser_is_the_set_the_api_serves(catalog, result
     assert any(item["track"]["embed_url"] for item in served["items"])
 
 
+def test_every_set_built_for_an_open_page_reaches_it(catalog, result_for, django_capture_on_commit_callbacks):
+    """Pushes share one channel-layer connection per process: the second and third sets arrive too."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from emotion.realtime import submission_group
+
+    result = result_for("sad")
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(submission_group(result.submission_id), channel)
+    built = []
+    for strategy in ("match", "lift", "calm"):
+        with django_capture_on_commit_callbacks(execute=True):
+            built.append(services.build_recommendation_set(result=result, strategy=strategy))
+    async def next_message() -> dict:  # a lost push fails here instead of hanging the run
+        return (await asyncio.wait_for(layer.receive(channel), timeout=10))["message"]
+
+    received = [async_to_sync(next_message)()["recommendations"] for _ in built]
+    async_to_sync(layer.group_discard)(submission_group(result.submission_id), channel)
+
+    assert [(m["id"], m["strategy"]) for m in received] == [(s.pk, s.strategy) for s in built]
+
+
 def _measured_tracks(prefix, n, valence, energy, instrumentalness, genre):
     tracks = [Track.objects.create(title=f"{prefix} {i}", artist=f"{prefix} artist {i}", valence=valence,
                                    energy=energy, instrumentalness=instrumentalness) for i in range(n)]
