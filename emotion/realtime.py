@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import threading
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from emotion.payloads import submission_payload
 
@@ -46,8 +48,15 @@ class _SendLoop:
                 self._loop, self._pid = loop, os.getpid()
             return self._loop
 
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop()).result()
+    def run(self, coroutine: Coroutine[Any, Any, Any], timeout: float) -> Any:
+        """The coroutine's result; after ``timeout`` seconds it is cancelled and TimeoutError raised
+        (a Redis that accepts the connection and never answers must not hold an analysis)."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise
 
 
 _send_loop = _SendLoop()
@@ -63,7 +72,8 @@ def publish_submission_event(submission_id: UUID | str, message: dict[str, Any])
     if layer is None:
         return
     try:
-        _send_loop.run(layer.group_send(submission_group(submission_id), {"type": "submission.event", "message": message}))
+        _send_loop.run(layer.group_send(submission_group(submission_id), {"type": "submission.event", "message": message}),
+                       timeout=settings.REDIS_SOCKET_TIMEOUT_S)
         status = (message.get("submission") or {}).get("status")
         logger.info("pushed %s event%s", message.get("type"), f" ({status})" if status else "",
                     extra={"submission_id": str(submission_id)})
