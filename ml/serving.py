@@ -12,12 +12,15 @@ encoder and head to the float ones.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ml.whisper import PRETRAINED_DIR
+
+logger = logging.getLogger(__name__)
 
 SERVED_ENCODER_FILE = PRETRAINED_DIR / "whisper-tiny.en-encoder.int8.onnx"
 HEAD_FILE = "head.npz"
@@ -47,9 +50,23 @@ def ort_session(model: Path | bytes, threads: int | None = None):  # noqa: ANN20
                                 providers=["CPUExecutionProvider"])  # fmt: skip
 
 
+# A fixed input whose int8 embedding is stored with the served encoder and checked at load. Integer
+# products are exact, so a CPU computes the same embedding to float rounding -- unless its int8
+# kernels saturate (x86 without VNNI can, with int8 weights against uint8 activations); such a
+# machine serves the float graph instead of a quietly worse model.
+PROBE_SEED = 20261207
+PROBE_TOLERANCE = 1e-3  # relative L2 distance
+
+
+def probe_mel() -> np.ndarray:
+    """About 3 s of log-mel-like values, the same on every machine."""
+    return np.random.default_rng(PROBE_SEED).normal(-0.2, 0.4, (300, 80)).astype(np.float32)
+
+
 def export_served_encoder(out: Path = SERVED_ENCODER_FILE) -> Path:
-    """Build the int8 encoder from the float weights in ``ml/pretrained/`` and record which
-    weights it came from (checked at load: a stale file is refused, not silently served)."""
+    """Build the int8 encoder from the float weights in ``ml/pretrained/``, recording which weights
+    it came from (a stale file is refused at load) and its embedding of :func:`probe_mel`."""
+    import base64
     import tempfile
 
     import onnx
@@ -62,7 +79,11 @@ def export_served_encoder(out: Path = SERVED_ENCODER_FILE) -> Path:
         onnx.save(encoder_model(), float_path)
         quantize_encoder(float_path, Path(d) / "int8.onnx")
         model = onnx.load(Path(d) / "int8.onnx")
-    onnx.helper.set_model_props(model, {"encoder_digest": encoder_digest()})
+        probe = ort_session(Path(d) / "int8.onnx").run(None, {"log_mel": probe_mel()[None]})[0][0]
+    onnx.helper.set_model_props(model, {
+        "encoder_digest": encoder_digest(),
+        "probe_embedding": base64.b64encode(probe.astype("<f4").tobytes()).decode(),
+    })  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, out)
     return out
@@ -87,10 +108,29 @@ class OnnxEncoder:
         if kind == "int8":
             from ml.whisper import encoder_digest
 
-            made_from = self._session.get_modelmeta().custom_metadata_map.get("encoder_digest")
+            meta = self._session.get_modelmeta().custom_metadata_map
+            made_from = meta.get("encoder_digest")
             if made_from != encoder_digest():
                 raise RuntimeError(f"{SERVED_ENCODER_FILE.name} was built from encoder {made_from}, the weights in "
                                    f"ml/pretrained are {encoder_digest()}; run `python -m ml export-onnx`")  # fmt: skip
+            gap = self._probe_gap(meta.get("probe_embedding", ""))
+            if gap > PROBE_TOLERANCE:
+                logger.warning("the int8 encoder computes differently on this CPU (probe %.2g away from the "
+                               "export's); serving the float graph instead", gap)  # fmt: skip
+                from ml.onnx_graphs import encoder_model
+
+                self.kind = "float"
+                self._session = ort_session(encoder_model().SerializeToString(), threads)
+
+    def _probe_gap(self, stored: str) -> float:
+        """Relative distance between this machine's embedding of the probe and the export's."""
+        import base64
+
+        want = np.frombuffer(base64.b64decode(stored), dtype="<f4") if stored else np.zeros(0, np.float32)
+        got = self.embed_mel(probe_mel())
+        if want.shape != got.shape:
+            return float("inf")
+        return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-12))
 
     def embed_mel(self, mel: np.ndarray) -> np.ndarray:
         return self._session.run(None, {"log_mel": np.ascontiguousarray(mel[None], np.float32)})[0][0]

