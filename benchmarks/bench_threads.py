@@ -60,10 +60,8 @@ def measure(processes: int, threads: int, clip: str, seconds: float) -> dict[str
 
 
 def main() -> None:
-    from bench_inference import make_clip  # pins this process to one core on import: undo that
+    from clips import make_clip
 
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, range(os.cpu_count() or 1))
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--runs", type=int, default=3)

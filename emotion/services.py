@@ -406,7 +406,6 @@ def _forget_recording(submission: VoiceSubmission) -> list[str]:
     submission.audio = ""
     submission.audio_deleted_at = timezone.now()
     transaction.on_commit(lambda: storage.delete(name))
-    transaction.on_commit(lambda: decoded_discard(submission_id=submission.id))
     return ["audio", "audio_deleted_at"]
 
 

@@ -130,7 +130,7 @@ class OnnxEncoder:
         got = self.embed_mel(probe_mel())
         if want.shape != got.shape:
             return float("inf")
-        return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-12))
+        return float(np.linalg.norm(got - want)) / max(float(np.linalg.norm(want)), 1e-12)
 
     def embed_mel(self, mel: np.ndarray) -> np.ndarray:
         return self._session.run(None, {"log_mel": np.ascontiguousarray(mel[None], np.float32)})[0][0]

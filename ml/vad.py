@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ml.onnx_graphs import VAD_CONTEXT, vad_model
+
 SAMPLE_RATE = 16_000
 FRAME = 512  # Silero's window at 16 kHz: 32 ms
 FRAME_S = FRAME / SAMPLE_RATE
@@ -60,7 +62,6 @@ def _session():  # noqa: ANN202 - onnxruntime.InferenceSession, safe to run from
     if not _SESSION:
         with _SESSION_LOCK:
             if not _SESSION:
-                from ml.onnx_graphs import vad_model
                 from ml.serving import ort_session
 
                 _SESSION.append(ort_session(vad_model().SerializeToString()))
@@ -69,8 +70,6 @@ def _session():  # noqa: ANN202 - onnxruntime.InferenceSession, safe to run from
 
 def frame_probabilities(y: np.ndarray) -> np.ndarray:
     """Silero's speech probability for each whole 32-ms frame of a 16-kHz waveform."""
-    from ml.onnx_graphs import VAD_CONTEXT
-
     peak = float(np.max(np.abs(y), initial=0.0))
     n = len(y) // FRAME
     if n == 0 or peak < MUTED_PEAK:
