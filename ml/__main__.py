@@ -55,7 +55,7 @@ def _room_inputs(clips, room=None) -> dict:  # noqa: ANN001 - list[Clip], RoomAu
     from ml.folds import speaker_fold_map
     from ml.rooms import BabbleBank
 
-    if room is not None and room.variants == 0:
+    if room is not None and room.variants == 0 and not room.babble_copies:
         return {}
     return {"room": room, "fold_of": speaker_fold_map(clips), "babble": BabbleBank(clips)}
 

@@ -10,7 +10,7 @@ import functools
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +22,14 @@ from ml.errors import AudioError
 from ml.features import FeatureConfig, extract_features
 from ml.folds import other_fold_voices, same_fold_voices
 from ml.model import FRONTENDS
-from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade
+from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade, mix_at_snr
 
 # 2: speech found by voice activity (ml.vad) and cut into windows (ml.segments); room/device
-# copies and conditions.
+# copies and conditions. (3 and 4 were voice activity over a noise floor, variants S2 and Q of the
+# model card, not shipped.)
 CACHE_VERSION = 2
+# The "condition" under which RoomAugment.babble_copies are extracted (cached apart).
+BABBLE_COPIES = "babble-copies"
 
 
 @dataclass
@@ -106,6 +109,12 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
     cache_dir = cache_dir or default_cache_dir()
     if frontend not in FRONTENDS:
         raise ValueError(f"frontend must be one of {FRONTENDS}, not {frontend!r}")
+    if room is not None and room.babble_copies and condition == "clean":
+        # The babble copies are cached apart from the clips and their room copies, so switching
+        # them on or off does not re-extract the rest.
+        again = functools.partial(compute_features, clips, aug, frontend=frontend, cache_dir=cache_dir,
+                                  progress=progress, fold_of=fold_of, babble=babble, workers=workers)  # fmt: skip
+        return _merged(again(room=replace(room, babble_copies=0)), again(room=room, condition=BABBLE_COPIES))
     path = cache_dir / f"features-{_key(clips, aug, frontend, room=room, condition=condition)}.npz"
     if path.exists():
         z = np.load(path)
@@ -113,6 +122,8 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
         return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"], secs)
     needs_babble = condition.startswith("babble") or (room is not None and room.variants > 0
                                                       and room.p_babble > 0)  # fmt: skip
+    if condition == BABBLE_COPIES and (room is None or frontend != "whisper"):
+        raise ValueError("babble copies are room copies of the Whisper front end")
     if needs_babble and (fold_of is None or babble is None):
         raise ValueError("babble needs the speaker folds (fold_of) and a BabbleBank")
     args = (aug, frontend, room, condition, fold_of or {}, babble)
@@ -142,6 +153,15 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
              frames=fs.frames, seconds=np.array(fs.extract_seconds))  # fmt: skip
     tmp.replace(path)
     return fs
+
+
+def _merged(a: FeatureSet, b: FeatureSet) -> FeatureSet:
+    """``a``'s items then ``b``'s (same clips), as one feature set."""
+    frames = np.concatenate([a.frames, b.frames])
+    offsets = np.concatenate([a.offsets, b.offsets[1:] + a.offsets[-1]])
+    return FeatureSet(a.clips, np.concatenate([a.clip_index, b.clip_index]),
+                      np.concatenate([a.variant, b.variant]), offsets, frames,
+                      a.extract_seconds + b.extract_seconds)  # fmt: skip
 
 
 def _extract(clips: list[Clip], args: tuple, progress: bool,
@@ -207,6 +227,9 @@ def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
     the degradation hid is None (left out), the clip itself raises."""
     y, sr = load_audio(clip.path)
     seed = variant_seed(clip.clip_id, 0)
+    if condition == BABBLE_COPIES:
+        assert room is not None
+        return [None] * (room.variants + 1) + _babble_copies(y, sr, clip, room, fold_of, babble)
     if condition != "clean":
         y = apply_condition(y, condition, seed, babble=babble,
                             allowed=other_fold_voices(fold_of, clip.speaker))  # fmt: skip
@@ -215,6 +238,24 @@ def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
         assert room is not None
         noisy = degrade(y, variant_seed(clip.clip_id, v), room, babble=babble,
                         allowed=same_fold_voices(fold_of, clip.speaker))  # fmt: skip
+        try:
+            rows.append(embed_speech(noisy, sr))
+        except AudioError:
+            rows.append(None)
+    return rows
+
+
+def _babble_copies(y: np.ndarray, sr: int, clip: Clip, room: RoomAugment, fold_of: dict[str, int],
+                   babble: BabbleBank | None) -> list[np.ndarray | None]:
+    """``room.babble_copies`` copies of the clip with six voices of its own fold behind it (none
+    where the fold has no other speaker); a copy whose speech the voices hid is None."""
+    allowed = same_fold_voices(fold_of, clip.speaker)
+    if not allowed or babble is None:
+        return []
+    rows: list[np.ndarray | None] = []
+    for c in range(room.babble_copies):
+        rng = np.random.default_rng(variant_seed(clip.clip_id, room.variants + 1 + c))
+        noisy = mix_at_snr(y, babble.babble(len(y), allowed, rng), room.babble_copy_snr_db)
         try:
             rows.append(embed_speech(noisy, sr))
         except AudioError:

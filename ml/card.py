@@ -115,8 +115,13 @@ def augmentation_text(config: TrainConfig) -> str:
                 f"{r.noise_snr_db[0]:g}-{r.noise_snr_db[1]:g} dB SNR (p {r.p_noise:g}); a 100-300 Hz "
                 f"to 3.4-7 kHz band limit (p {r.p_band:g}); an Opus 16/24/32 kbit/s or MP3 round trip "
                 f"(p {r.p_codec:g}); a level {r.gain_db[0]:g} to {r.gain_db[1]:g} dB stored as "
-                f"16-bit (p {r.p_gain:g}); each copy then goes through voice activity and level "
-                "normalisation as a user's recording does")
+                f"16-bit (p {r.p_gain:g}); "
+                + (f"and {r.babble_copies} more per clip with only six voices of the same training "
+                   f"fold's other speakers behind it at {r.babble_copy_snr_db:g} dB SNR (RAVDESS; each "
+                   "TESS voice is a fold of its own, so TESS clips get none); "
+                   if r.babble_copies else "")
+                + "each copy then goes through voice activity and level normalisation as a user's "
+                "recording does")
     a = config.augment
     if not config.use_augmented or a.variants <= 0:
         return "no augmented copies (SpecAugment masking in the model only)"

@@ -47,9 +47,17 @@ class RoomAugment:
     p_codec: float = 0.3
     p_gain: float = 0.3
     gain_db: tuple[float, float] = (-40.0, 0.0)
+    # Besides those: this many copies of each clip with only other voices behind it, six of the
+    # clip's own fold's other speakers at babble_copy_snr_db (a cafe, an office). A clip whose
+    # fold holds no other speaker (each TESS voice is a fold of its own) gets none.
+    babble_copies: int = 0
+    babble_copy_snr_db: float = 10.0
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        d = asdict(self)
+        if not self.babble_copies:  # off: the settings of configs from before it existed
+            del d["babble_copies"], d["babble_copy_snr_db"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, object] | None) -> RoomAugment:

@@ -75,6 +75,29 @@ def test_training_copies_of_a_fold_never_carry_another_folds_voice() -> None:
         assert all(fold_of[s] == fold_of[spk] for s in _present(y, speakers))
 
 
+def test_babble_copies_carry_only_voices_of_the_clips_own_fold(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ml.cache as cache
+
+    # What the encoder would be given, not its embedding: the mixed waveform itself.
+    monkeypatch.setattr(cache, "embed_speech", lambda y, sr: np.asarray(y)[None])
+    clips = _clips()
+    fold_of = speaker_fold_map(clips)
+    speakers = sorted(fold_of)
+    bank = _bank(speakers)
+    room = RoomAugment(variants=2, babble_copies=2, babble_copy_snr_db=-20.0)
+    quiet = np.zeros(SAMPLE_RATE * 3, np.float32) + 1e-4
+    for spk in speakers:
+        clip = next(c for c in clips if c.speaker == spk)
+        rows = cache._babble_copies(quiet, SAMPLE_RATE, clip, room, fold_of, bank)
+        assert len(rows) == 2 and not np.allclose(rows[0], rows[1])  # two different draws
+        for row in rows:
+            heard = _present(row[0], speakers)
+            assert heard and all(fold_of[s] == fold_of[spk] and s != spk for s in heard), (spk, heard)
+    # A voice alone in its fold (each TESS speaker) has nobody to be mixed with: no copy.
+    lone = next(c for c in clips if c.speaker == speakers[0])
+    assert cache._babble_copies(quiet, SAMPLE_RATE, lone, room, {speakers[0]: 0, speakers[1]: 1}, bank) == []
+
+
 def test_mixing_hits_the_asked_signal_to_noise_ratio() -> None:
     speech = _tone(300.0)
     noise = np.random.default_rng(0).standard_normal(len(speech)).astype(np.float32)
