@@ -436,6 +436,25 @@ $("correction-form").addEventListener("submit", async (event) => {
   }
 });
 
+// --- confirmation: "yes, that's right" teaches Moodify the user's voice ----------------------------
+$("yes-my-mood").addEventListener("click", async () => {
+  const button = $("yes-my-mood");
+  const errorBox = $("confirm-error");
+  clearNotice(errorBox);
+  button.disabled = true;
+  try {
+    const answer = await api(cfg.confirm_url, { method: "POST", json: {} });
+    const note = $("confirm-note");
+    note.textContent = `Thanks — Moodify will remember how you sound when you feel ${emotion(answer.label).name.toLowerCase()}. ` +
+      `It has learned from ${answer.examples} of your recording${answer.examples === 1 ? "" : "s"}.`;
+    note.hidden = false;
+    button.hidden = true;
+  } catch (err) {
+    showNotice(errorBox, err.message);
+    button.disabled = false;
+  }
+});
+
 // --- start -------------------------------------------------------------------------------------------
 startTimers();
 connectSocket();
