@@ -180,7 +180,7 @@ def cmd_class_means(args: argparse.Namespace) -> int:
 def cmd_evaluate_adapt(args: argparse.Namespace) -> int:
     from ml.personal_eval import run, summary_lines
 
-    report = run(Path(args.out), protocol=args.protocol, note=args.note)
+    report = run(Path(args.out), protocol=args.protocol, note=args.note, fit_missing=not args.saved_heads_only)
     print("\n".join(summary_lines(report)))
     print(f"report: {args.out}")
     return 0
@@ -447,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--protocol", choices=["folds", "loso"], default="folds",
                    help="held-out speakers: the five speaker folds (6 heads) or one at a time (23 heads)")
     p.add_argument("--note", default="", help="a sentence for the model card's section")
+    p.add_argument("--saved-heads-only", action="store_true",
+                   help="score only the held-out groups whose heads are already fitted (no training)")
     p.set_defaults(func=cmd_evaluate_adapt)
     p = sub.add_parser("class-means", help="write a model's training class means (for personal adapters)")
     data_args(p)

@@ -93,11 +93,22 @@ class HeadArrays:
     def dim(self) -> int:
         return int(self.mean.shape[0])
 
-    def hidden(self, x: np.ndarray) -> np.ndarray:
+    def preactivation(self, x: np.ndarray) -> np.ndarray:
+        """The hidden layer before its GELU. Linear in ``x``: an offset shifts it by a constant."""
+        return ((x - self.mean) * self.scale) @ self.hidden_kernel + self.hidden_bias
+
+    def shift_of(self, offset: np.ndarray) -> np.ndarray:
+        """How an embedding offset moves :meth:`preactivation`."""
+        return (offset * self.scale) @ self.hidden_kernel
+
+    @staticmethod
+    def activate(pre: np.ndarray) -> np.ndarray:
         from scipy.special import erf
 
-        h = ((x - self.mean) * self.scale) @ self.hidden_kernel + self.hidden_bias
-        return (0.5 * h * (1.0 + erf(h / np.sqrt(2.0)))).astype(np.float32)
+        return (0.5 * pre * (1.0 + erf(pre / np.sqrt(2.0)))).astype(np.float32)
+
+    def hidden(self, x: np.ndarray) -> np.ndarray:
+        return self.activate(self.preactivation(x))
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         return self.hidden(x) @ self.logits_kernel + self.logits_bias
@@ -124,11 +135,16 @@ class Adapter:
     def window_logits(self, head: HeadArrays, x: np.ndarray, base_logits: np.ndarray | None = None) -> np.ndarray:
         """Adapted logits of window embeddings ``x`` (n, D). ``base_logits``: the head's logits of
         ``x - offset`` when the caller computed them already (the served ONNX head)."""
-        shifted = x - self.offset
-        logits = head.logits(shifted) if base_logits is None else base_logits
+        return self.logits_from_preactivation(head, head.preactivation(x), base_logits)
+
+    def logits_from_preactivation(self, head: HeadArrays, pre: np.ndarray,
+                                  base_logits: np.ndarray | None = None) -> np.ndarray:
+        """The same from the head's unadapted :meth:`HeadArrays.preactivation` of the windows
+        (the evaluation computes it once per speaker and tries many adapters on it)."""
+        h = head.activate(pre - head.shift_of(self.offset))
+        logits = h @ head.logits_kernel + head.logits_bias if base_logits is None else base_logits
         if self.prototype_weight <= 0 or not len(self.prototypes):
             return logits
-        h = head.hidden(shifted)
         h = h / np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-9)
         return _log_softmax(logits) + self.prototype_weight * _log_softmax(
             h @ self.prototypes.T / self.prototype_temperature)

@@ -67,14 +67,18 @@ def _groups(fs: FeatureSet, targets: np.ndarray, protocol: str = "loso") -> list
 
 
 def fit_heads(fs: FeatureSet, targets: np.ndarray, head_dir: Path, config: Any,
-              protocol: str = "loso") -> dict[str, Path]:
-    """One head per held-out group, fitted with ``config`` unless already saved in ``head_dir``."""
+              protocol: str = "loso", *, fit_missing: bool = True) -> dict[str, Path]:
+    """One head per held-out group, fitted with ``config`` unless already saved in ``head_dir``
+    (``fit_missing`` False: only the saved ones)."""
     from ml.serving import export_head
     from ml.train import fit
 
     heads = {}
     for name, train_clips, held in _groups(fs, targets, protocol):
         d = head_dir / name
+        if not (d / "head.npz").exists() and not fit_missing:
+            print(f"{name}: no head saved yet, its speakers {held} are left out", flush=True)
+            continue
         if not (d / "head.npz").exists():
             t0 = time.time()
             items = fs.items_of(train_clips, augmented=config.use_augmented)
@@ -107,9 +111,12 @@ def _speaker_rows(fs: FeatureSet, targets: np.ndarray, speaker: str) -> tuple[li
     return [fs.item(i) for i in items], targets[fs.clip_index[items]]
 
 
-def _clip_logits(head: HeadArrays, rows: np.ndarray, owner: np.ndarray, n: int, adapter: Any) -> np.ndarray:
-    """Every clip's logits at once, pooled over its windows as the predictor pools them."""
-    per_window = head.logits(rows) if adapter is None or not adapter.active else adapter.window_logits(head, rows)
+def _clip_logits(head: HeadArrays, pre: np.ndarray, owner: np.ndarray, n: int, adapter: Any) -> np.ndarray:
+    """Every clip's logits at once from its windows' pre-activations, pooled as the predictor pools."""
+    if adapter is None or not adapter.active:
+        per_window = head.activate(pre) @ head.logits_kernel + head.logits_bias
+    else:
+        per_window = adapter.logits_from_preactivation(head, pre)
     out = np.zeros((n, per_window.shape[1]))
     np.add.at(out, owner, per_window)
     return out / np.bincount(owner, minlength=n)[:, None]
@@ -121,13 +128,13 @@ def score_speaker(head: HeadArrays, windows: list[np.ndarray], y: np.ndarray, k:
     enr = enrolment(y, k, head.n_classes)
     rest = np.setdiff1d(np.arange(len(y)), enr)
     pooled = np.stack([w.mean(axis=0) for w in windows])
-    rows = np.concatenate([windows[i] for i in rest])
+    pre = head.preactivation(np.concatenate([windows[i] for i in rest]))
     owner = np.concatenate([np.full(len(windows[i]), j) for j, i in enumerate(rest)])
     row: dict[str, Any] = {"n_scored": int(len(rest))}
-    row["none"] = float((_clip_logits(head, rows, owner, len(rest), None).argmax(1) == y[rest]).mean())
+    row["none"] = float((_clip_logits(head, pre, owner, len(rest), None).argmax(1) == y[rest]).mean())
     for name, cfg in configs.items():
         adapter = build_adapter(head, pooled[enr], y[enr], cfg)
-        pred = _clip_logits(head, rows, owner, len(rest), adapter).argmax(1)
+        pred = _clip_logits(head, pre, owner, len(rest), adapter).argmax(1)
         row[name] = float((pred == y[rest]).mean())
         row[f"{name}:active"] = bool(adapter.active)
     return row
@@ -197,7 +204,7 @@ PROTOCOL_TEXT = {
 
 
 def run(out: Path, *, head_dir: Path | None = None, methods: dict[str, tuple[AdapterConfig, str]] | None = None,
-        protocol: str = "folds", note: str = "") -> dict:
+        protocol: str = "folds", note: str = "", fit_missing: bool = True) -> dict:
     from ml.cache import compute_features, default_cache_dir
     from ml.datasets import LABEL_MAPS, discover
     from ml.folds import speaker_fold_map
@@ -212,13 +219,14 @@ def run(out: Path, *, head_dir: Path | None = None, methods: dict[str, tuple[Ada
     targets = targets_for(clips, LABEL_MAPS[config.label_map])
     head_dir = head_dir or default_cache_dir() / "personal-voice-heads"
     t0 = time.time()
-    heads = fit_heads(fs, targets, head_dir, config, protocol)
+    heads = fit_heads(fs, targets, head_dir, config, protocol, fit_missing=fit_missing)
     fitted = time.time() - t0
     methods = methods or METHODS
     report = evaluate_adapters(fs, targets, heads, {m: c for m, (c, _) in methods.items()}, protocol=protocol)
     report["protocol_text"] = PROTOCOL_TEXT[protocol]
     report["method_text"] = {m: text for m, (_, text) in methods.items()}
     report["note"] = note
+    report["held_out_groups_scored"] = sorted(heads)
     report["seconds"] = {"fit_heads": round(fitted), "score": round(time.time() - t0 - fitted)}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
