@@ -185,13 +185,12 @@ def evaluate_adapters(fs: FeatureSet, targets: np.ndarray, heads: dict[str, Path
 
 # What is compared: the shipped adapter and the variants around it (name: (config, description)).
 METHODS: dict[str, tuple[AdapterConfig, str]] = {
-    "shipped": (AdapterConfig(), "the shipped adapter (ml.personal.SHIPPED)"),
-    "offset": (AdapterConfig(guard=False), "voice offset only (tau 7), no guard"),
-    "offset+guard": (AdapterConfig(guard=True), "voice offset (tau 7) with the leave-one-out guard"),
+    "shipped": (AdapterConfig(), "the shipped adapter (ml.personal.SHIPPED): voice offset, tau 7, with the "
+                                 "leave-one-out guard"),
+    "offset": (AdapterConfig(guard=False), "voice offset (tau 7) without the guard"),
     "offset+proto": (AdapterConfig(prototype_weight=1.0, guard=False),
-                     "offset and hidden-layer class prototypes (weight 1 x n / (n + 14)), no guard"),
-    "offset+proto+guard": (AdapterConfig(prototype_weight=1.0, guard=True),
-                           "offset and prototypes with the guard"),
+                     "offset and hidden-layer class prototypes (cosine / 0.1, weight n / (n + 14)), no guard"),
+    "offset+proto+guard": (AdapterConfig(prototype_weight=1.0, guard=True), "the same with the guard"),
 }
 PROTOCOL_TEXT = {
     "folds": "the five speaker folds of the shipped evaluation (GroupKFold by speaker); for each fold the "
