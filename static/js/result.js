@@ -97,6 +97,7 @@ function renderResult(submission) {
   $("emotion-confidence").textContent = picked ? "You picked this mood." : `${percent(result.confidence)} confident`;
   $("chart-section").hidden = picked;
   $("not-my-mood").textContent = picked ? "Pick a different mood" : "That’s not how I feel";
+  $("yes-my-mood").hidden = picked; // a picked mood has no recording to learn the voice from
   if (!picked) renderChart(result.probabilities || {});
   renderTimeline(picked ? [] : result.timeline || []);
   if (result.low_confidence && !picked) {
@@ -446,7 +447,7 @@ $("yes-my-mood").addEventListener("click", async () => {
     const answer = await api(cfg.confirm_url, { method: "POST", json: {} });
     const note = $("confirm-note");
     note.textContent = `Thanks — Moodify will remember how you sound when you feel ${emotion(answer.label).name.toLowerCase()}. ` +
-      `It has learned from ${answer.examples} of your recording${answer.examples === 1 ? "" : "s"}.`;
+      `It has learned from ${answer.examples} of your recordings.`;
     note.hidden = false;
     button.hidden = true;
   } catch (err) {
