@@ -131,6 +131,8 @@ def voice_adapter_for(*, user: User, predictor: EmotionPredictor) -> Adapter | N
 
     rows = list(VoiceExample.objects.filter(user=user).order_by("-updated_at", "-id")
                 .values_list("embedding", "label")[: settings.PERSONAL_VOICE_MAX_EXAMPLES])  # fmt: skip
+    if not rows:
+        return None
     dim = predictor.head_arrays().dim
     # An example of a model with another encoder or classes would mislead this one: left out.
     usable = [(np.frombuffer(bytes(e), "<f4"), label) for e, label in rows if label in predictor.labels]
