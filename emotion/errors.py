@@ -45,3 +45,9 @@ class AnalysisUnavailableError(SubmissionError):
 class MissingAudioError(SubmissionError):
     code = "invalid"
     default_message = "Please attach a recording in the 'audio' field."
+
+
+class NoVoiceToLearnError(SubmissionError):
+    code = "nothing_to_learn"
+    http_status = 409
+    default_message = "There is no analysed recording here to learn your voice from."

@@ -1,9 +1,13 @@
 """The emotion part of a person's data export: every submission with what is stored about its
-recording (the name and type it came with, its size, when it is or was deleted)."""
+recording (the name and type it came with, its size, when it is or was deleted, the summary of its
+sound a result keeps), and the labelled examples of their voice Moodify learns from."""
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from emotion.models import VoiceExample
 from emotion.payloads import emotion_names, submission_payload
 from emotion.selectors import submission_list
 
@@ -22,4 +26,20 @@ def user_export_section(sender, user, **kwargs) -> dict[str, Any]:
         for name in STORED_FIELDS:
             value = getattr(submission, name)
             row[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return {"submissions": rows}
+        result = getattr(submission, "result", None)
+        row["voice_embedding"] = _numbers(result.embedding) if result is not None and result.embedding else None
+    return {"submissions": rows, "voice_examples": voice_examples_export(user=user)}
+
+
+def _numbers(blob: bytes | memoryview) -> list[float]:
+    return [round(float(v), 6) for v in np.frombuffer(bytes(blob), "<f4")]
+
+
+def voice_examples_export(*, user) -> list[dict[str, Any]]:
+    """What the personal adapter learns from: each example's label, dates and numbers."""
+    return [
+        {"label": e.label, "source": e.source, "created": e.created_at.isoformat(),
+         "updated": e.updated_at.isoformat(), "submission": str(e.submission_id) if e.submission_id else None,
+         "model_version": e.model_version, "embedding": _numbers(e.embedding)}
+        for e in VoiceExample.objects.filter(user=user).order_by("created_at", "id")
+    ]  # fmt: skip

@@ -74,7 +74,47 @@ class EmotionResult(models.Model):
         help_text="One entry per analysed window of the recording: start_s, end_s (seconds into "
                   "the recording), label and probabilities.",
     )  # fmt: skip
+    # Personal voice: the recording's pooled encoder output (float32 little-endian), kept with the
+    # result so that a later "yes, that's right" or correction can become a labelled example
+    # without the audio; and which personal adapter, if any, shaped this answer.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    adapter_version = models.CharField(max_length=40, blank=True, default="",
+                                       help_text="The personal adapter applied; empty: the shared model alone.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.label} ({self.confidence:.0%})"
+
+
+class VoiceExample(models.Model):
+    """One of the user's recordings with the emotion they said it was: what their personal
+    adapter (ml.personal) learns from. Only the pooled encoder output is kept, never the audio;
+    it is this user's alone and is never used to train the shared model."""
+
+    class Source(models.TextChoices):
+        CORRECTION = "correction", "“That’s not how I feel”"
+        CONFIRMATION = "confirmation", "“Yes, that’s right”"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voice_examples")
+    # The example outlives its submission: deleting a result from the history keeps what Moodify
+    # learned from it (settings: reset forgets everything).
+    submission = models.ForeignKey(VoiceSubmission, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="voice_examples")
+    label = models.CharField(max_length=32, help_text="The emotion as the model names it, e.g. 'neutral' for calm.")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    embedding = models.BinaryField(help_text="The recording's pooled encoder output, float32 little-endian.")
+    model_version = models.CharField(max_length=64, help_text="The model whose encoder produced the embedding.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [models.Index(fields=["user", "-updated_at"])]
+        constraints = [
+            # A later correction of the same recording replaces the earlier answer.
+            models.UniqueConstraint(fields=["submission"], condition=models.Q(submission__isnull=False),
+                                    name="one_voice_example_per_submission"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.source})"

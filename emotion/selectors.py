@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.apps import apps
@@ -14,7 +14,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from emotion.models import VoiceSubmission
+from emotion.models import VoiceExample, VoiceSubmission
+
+if TYPE_CHECKING:
+    from ml import EmotionPredictor
+    from ml.personal import Adapter
 
 
 def is_low_confidence(confidence: float) -> bool:
@@ -113,3 +117,26 @@ def pipeline_backlog(*, now: datetime | None = None) -> PipelineBacklog:
         oldest_queued_age_s=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         stuck=submissions_stuck(now=now).count(),
     )
+
+
+def voice_example_count(*, user: User) -> int:
+    """How many of the user's recordings their personal adapter learns from."""
+    return VoiceExample.objects.filter(user=user).count()
+
+
+def voice_adapter_for(*, user: User, predictor: EmotionPredictor) -> Adapter | None:
+    """The user's personal adapter for ``predictor``, from their most recent labelled examples
+    (PERSONAL_VOICE_MAX_EXAMPLES), or None without any. Built afresh: one user's examples only."""
+    import numpy as np
+
+    rows = list(VoiceExample.objects.filter(user=user).order_by("-updated_at", "-id")
+                .values_list("embedding", "label")[: settings.PERSONAL_VOICE_MAX_EXAMPLES])  # fmt: skip
+    if not rows:
+        return None
+    dim = predictor.head_arrays().dim
+    # An example of a model with another encoder or classes would mislead this one: left out.
+    usable = [(np.frombuffer(bytes(e), "<f4"), label) for e, label in rows if label in predictor.labels]
+    usable = [(e, label) for e, label in usable if e.shape == (dim,)]
+    if not usable:
+        return None
+    return predictor.build_adapter(np.stack([e for e, _ in usable]), [label for _, label in usable])

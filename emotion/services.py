@@ -20,9 +20,14 @@ from accounts.services import profile_ensure
 from catalog.errors import UnknownEmotionError
 from emotion import selectors
 from emotion.audio_probe import AudioHeader, audio_probe
-from emotion.errors import AnalysisUnavailableError, FileTooLargeError, MissingAudioError
+from emotion.errors import (
+    AnalysisUnavailableError,
+    FileTooLargeError,
+    MissingAudioError,
+    NoVoiceToLearnError,
+)
 from emotion.handoff import decoded_discard, decoded_save, decoded_sweep, decoded_take
-from emotion.models import EmotionResult, VoiceSubmission, recordings_storage
+from emotion.models import EmotionResult, VoiceExample, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
 from emotion.signals import emotion_result_stored
 from operations.context import bind_submission
@@ -35,9 +40,9 @@ from operations.metrics import (
     SUBMISSIONS_FAILED,
 )
 
-if TYPE_CHECKING:
-    import numpy as np
+import numpy as np
 
+if TYPE_CHECKING:
     from ml import Prediction
 
 logger = logging.getLogger(__name__)
@@ -301,15 +306,18 @@ def result_reanalyze(*, submission_id: UUID | str) -> str:
 
 
 def _predict(submission: VoiceSubmission) -> Prediction:
-    """The model's answer for the recording: from the samples the upload request decoded when they
-    are there (emotion.handoff), else by decoding the stored file (a retry, a re-analysis)."""
+    """The model's answer for the recording, through the owner's personal adapter: from the samples
+    the upload request decoded when they are there (emotion.handoff), else by decoding the stored
+    file (a retry, a re-analysis)."""
     from ml import get_predictor
     from ml.audio import SAMPLE_RATE
 
+    predictor = get_predictor()
+    adapter = selectors.voice_adapter_for(user=submission.user, predictor=predictor)
     samples = decoded_take(submission_id=submission.id)
     if samples is not None:
-        return get_predictor().predict(samples, SAMPLE_RATE)
-    return get_predictor().predict_file(submission.audio.path)
+        return predictor.predict(samples, SAMPLE_RATE, adapter=adapter)
+    return predictor.predict_file(submission.audio.path, adapter=adapter)
 
 
 def _result_fields(prediction: Prediction) -> dict[str, Any]:
@@ -319,6 +327,9 @@ def _result_fields(prediction: Prediction) -> dict[str, Any]:
         "probabilities": {k: float(v) for k, v in prediction.probabilities.items()},
         "confidence": float(prediction.confidence),
         "model_version": str(prediction.model_version)[:64],
+        "adapter_version": str(prediction.adapter_version)[:40],
+        "embedding": (None if prediction.embedding is None
+                      else np.asarray(prediction.embedding, "<f4").tobytes()),  # fmt: skip
         "speech_duration_s": prediction.speech_duration_s,
         "timings_ms": {k: round(float(v), 2) for k, v in (prediction.timings_ms or {}).items()},
         "timeline": [
@@ -543,3 +554,50 @@ def submission_replace_result(*, submission_id: UUID | str, prediction: Predicti
         transaction.on_commit(lambda: publish_submission_state(result.submission))
         transaction.on_commit(lambda: emotion_result_stored.send(sender=EmotionResult, result=result))
     return result
+
+
+def voice_example_record(*, user: User, submission: VoiceSubmission, emotion: str,
+                         source: str) -> VoiceExample | None:
+    """Keep a result's recording as a labelled example of the user's voice: the emotion they
+    confirmed or corrected it to, and the pooled encoder output the analysis kept (no audio).
+
+    One example per submission: a later answer replaces an earlier one. Returns None for an
+    emotion the model has no class for (the correction still counts for the music). Raises
+    ``NoVoiceToLearnError`` (with a sentence) when the submission has nothing to learn from.
+    """
+    from ml.personal import model_label
+
+    result = EmotionResult.objects.filter(submission=submission, submission__user=user).first()
+    if result is None:
+        raise NoVoiceToLearnError("There is no analysed recording here yet, so there is nothing to learn from.")
+    if not result.embedding:
+        raise NoVoiceToLearnError(
+            "This result has no analysed recording to learn from (a mood you picked yourself, or a result "
+            "from before Moodify learned voices). Record yourself to teach Moodify your voice.")
+    label = model_label(emotion)
+    if label is None:
+        return None
+    with transaction.atomic():
+        example, _ = VoiceExample.objects.update_or_create(
+            submission=submission, user=user,
+            defaults={"label": label, "source": source, "embedding": bytes(result.embedding),
+                      "model_version": result.model_version})  # fmt: skip
+    return example
+
+
+def voice_example_confirm(*, user: User, submission: VoiceSubmission) -> VoiceExample:
+    """ "Yes, that's right": the detected emotion becomes a labelled example of the user's voice."""
+    result = EmotionResult.objects.filter(submission=submission, submission__user=user).first()
+    if result is None:
+        raise NoVoiceToLearnError("There is no detected emotion to confirm yet.")
+    example = voice_example_record(user=user, submission=submission, emotion=result.label,
+                                   source=VoiceExample.Source.CONFIRMATION)  # fmt: skip
+    assert example is not None  # the model's own label always has a class
+    return example
+
+
+def voice_examples_reset(*, user: User) -> int:
+    """Forget everything Moodify learned about the user's voice; returns how many examples went."""
+    with transaction.atomic():
+        deleted, _ = VoiceExample.objects.filter(user=user).delete()
+    return deleted

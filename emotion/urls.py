@@ -11,4 +11,5 @@ urlpatterns = [
     path("submissions/<uuid:submission_id>/", views.submission_detail, name="submission-detail"),
     path("history/", views.history, name="history"),
     path("mood/", views.mood_picker, name="mood-picker"),
+    path("voice/reset/", views.voice_reset, name="voice-reset"),
 ]

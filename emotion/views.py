@@ -7,12 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.urls import reverse
 
 from catalog.models import Emotion
-from emotion import selectors
+from emotion import selectors, services
 from emotion.payloads import websocket_path
 
 SPEAKING_PROMPTS = [
@@ -74,6 +76,7 @@ def submission_detail(request: HttpRequest, submission_id) -> HttpResponse:
                 "recommendations_url": reverse("submission-recommendations", kwargs=by_id),
                 "recommendations_retry_ms": settings.RECOMMENDATION_RETRY_AFTER_S * 1000,
                 "correction_url": reverse("submission-correction", kwargs=by_id),
+                "confirm_url": reverse("api-submission-confirm", kwargs={"pk": submission.pk}),
             },
         },
     )
@@ -87,3 +90,17 @@ def history(request: HttpRequest) -> HttpResponse:
 @login_required
 def mood_picker(request: HttpRequest) -> HttpResponse:
     return render(request, "emotion/picker.html", {"emotions": emotion_choices()})
+
+
+@login_required
+@require_POST
+def voice_reset(request: HttpRequest) -> HttpResponse:
+    """Settings: forget what Moodify learned about the user's voice (a form with a confirmation)."""
+    if request.POST.get("confirm") != "yes":
+        return HttpResponseBadRequest(
+            "Nothing was deleted: tick “Yes, forget my voice” on the settings page to confirm.",
+            content_type="text/plain; charset=utf-8")
+    deleted = services.voice_examples_reset(user=request.user)
+    messages.success(request, f"Moodify forgot your voice ({deleted} recording{'s' if deleted != 1 else ''}). "
+                              "Results from now on come from the shared model until you teach it again.")
+    return redirect("accounts:settings")

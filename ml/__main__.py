@@ -152,7 +152,91 @@ def cmd_train(args: argparse.Namespace) -> int:
                                      else t_feat})  # fmt: skip
     version = save_model(model, Path(args.out), config=config, mean=mean, var=var,
                          temperature=temperature, card=card)  # fmt: skip
+    if config.model.frontend == "whisper":
+        from ml.personal_eval import write_class_means
+
+        write_class_means(fs, np.unique(fs.clip_index[items]), targets, Path(args.out))
     print(f"saved {version} to {args.out} in {total:.0f} s (temperature {temperature:.3f})")
+    return 0
+
+
+def cmd_class_means(args: argparse.Namespace) -> int:
+    """The shipped model's training class means (what personal adapters measure a voice against)."""
+    import numpy as np
+
+    from ml.datasets import LABEL_MAPS
+    from ml.personal_eval import write_class_means
+    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.train import TrainConfig, targets_for
+
+    d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
+    config = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train"])
+    fs = _features(args, config)
+    targets = targets_for(fs.clips, LABEL_MAPS[config.label_map])
+    print(f"wrote {write_class_means(fs, np.unique(fs.clip_index), targets, d)}")
+    return 0
+
+
+def cmd_evaluate_adapt(args: argparse.Namespace) -> int:
+    from ml.personal_eval import run, summary_lines
+
+    report = run(Path(args.out), protocol=args.protocol, note=args.note, fit_missing=not args.saved_heads_only)
+    print("\n".join(summary_lines(report)))
+    print(f"report: {args.out}")
+    return 0
+
+
+def _read_examples(csv_path: Path) -> list[tuple[str, str]]:
+    import csv
+
+    from ml.personal import AdapterError
+
+    if not csv_path.exists():
+        raise AdapterError(f"{csv_path} does not exist; give a CSV file with the columns file,emotion")
+    with csv_path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or not {"file", "emotion"} <= {n.strip() for n in reader.fieldnames}:
+            raise AdapterError(f"{csv_path} needs a header row with the columns file,emotion "
+                               f"(found: {', '.join(reader.fieldnames or []) or 'none'})")  # fmt: skip
+        rows = [({k.strip(): (v or "").strip() for k, v in r.items() if k}) for r in reader]
+    out = []
+    for r in rows:
+        path = Path(r["file"])
+        if not path.is_absolute() and not path.exists():
+            path = csv_path.parent / path  # relative to the CSV's own folder
+        out.append((str(path), r["emotion"].lower()))
+    return out
+
+
+def cmd_adapt(args: argparse.Namespace) -> int:
+    """A personal adapter from a user's labelled recordings (see ml.personal)."""
+    from ml.errors import AudioError
+    from ml.personal import AdapterError
+
+    predictor = _load_predictor(args.model)
+    mapping = predictor.config.get("label_map", {}).get("mapping", {})
+    embeddings, labels = [], []
+    for path, emotion in _read_examples(Path(args.examples)):
+        label = mapping.get(emotion, emotion)
+        if label not in predictor.labels:
+            raise AdapterError(f"{path}: unknown emotion {emotion!r}; use one of {', '.join(predictor.labels)}")
+        try:
+            p = predictor.predict_file(path)
+        except AudioError as exc:
+            print(f"{path}: {exc.user_message} ({exc.code}); left out", file=sys.stderr)
+            continue
+        embeddings.append(p.embedding)
+        labels.append(label)
+    if not labels:
+        raise AdapterError(f"none of the recordings in {args.examples} could be used; no adapter written")
+    adapter = predictor.build_adapter(embeddings, labels)
+    adapter.save(Path(args.out), model_version=predictor.version)
+    loo = adapter.loo
+    state = "active" if adapter.active else "not active (it did not beat the global model on your own examples)"
+    print(json.dumps({"adapter": adapter.version, "out": args.out, "examples": adapter.n,
+                      "counts": dict(zip(predictor.labels, adapter.counts, strict=True)),
+                      "active": adapter.active, "leave_one_out": loo}), flush=True)  # fmt: skip
+    print(f"adapter {adapter.version} from {adapter.n} recordings: {state}", file=sys.stderr)
     return 0
 
 
@@ -160,10 +244,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from ml.errors import AudioError
 
     predictor = _load_predictor(args.model, encoder=args.encoder)
+    adapter = None
+    if args.adapter:
+        from ml.personal import Adapter, AdapterError
+
+        adapter, made_for = Adapter.load(Path(args.adapter))
+        if made_for != predictor.version:
+            raise AdapterError(f"the adapter in {args.adapter} was built for model {made_for or 'unknown'}, not "
+                               f"{predictor.version}; build it again with `python -m ml adapt`")  # fmt: skip
     status = 0
     for f in args.files:
         try:
-            p = predictor.predict_file(f)
+            p = predictor.predict_file(f, adapter=adapter)
         except AudioError as exc:
             print(f"{f}: {exc.user_message} ({exc.code})", file=sys.stderr)
             status = EXIT_BAD_INPUT
@@ -343,7 +435,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encoder", choices=["int8", "float", "keras"], default="int8",
                    help="int8: the served ONNX encoder (default); float: the same graph unquantised; "
                         "keras: the TensorFlow training reference")
+    p.add_argument("--adapter", metavar="DIR", help="a personal adapter made by `python -m ml adapt`")
     p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("adapt", help="build a personal adapter from one voice's labelled recordings")
+    p.add_argument("--examples", required=True, metavar="CSV", help="CSV with the columns file,emotion")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the adapter to")
+    p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.set_defaults(func=cmd_adapt)
+    p = sub.add_parser("evaluate-adapt", help="speaker-independent evaluation of personal adapters (K = 0, 7, 14)")
+    p.add_argument("--out", default=str(DEFAULT_REPORT_DIR / "personal-voice.json"))
+    p.add_argument("--protocol", choices=["folds", "loso"], default="folds",
+                   help="held-out speakers: the five speaker folds (6 heads) or one at a time (23 heads)")
+    p.add_argument("--note", default="", help="a sentence for the model card's section")
+    p.add_argument("--saved-heads-only", action="store_true",
+                   help="score only the held-out groups whose heads are already fitted (no training)")
+    p.set_defaults(func=cmd_evaluate_adapt)
+    p = sub.add_parser("class-means", help="write a model's training class means (for personal adapters)")
+    data_args(p)
+    p.add_argument("--model", help="model directory (default: the shipped model)")
+    p.set_defaults(func=cmd_class_means)
     p = sub.add_parser("score", help="score a trained model on labelled clips it has never heard (no training)")
     p.add_argument("--data", required=True, help="folder of RAVDESS / TESS / CREMA-D / SAVEE files")
     p.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
@@ -370,12 +480,19 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_info)
     args = parser.parse_args(argv)
     # Serving (predict with the ONNX encoder) never imports TensorFlow: that is most of its load time.
-    serving = args.func is cmd_predict and args.encoder != "keras"
+    serving = (args.func is cmd_predict and args.encoder != "keras") or args.func is cmd_adapt
     if args.func not in (cmd_info, cmd_import_whisper) and not serving:
         _import_tensorflow_quietly()
     try:
         return int(args.func(args))
     except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValueError as exc:
+        from ml.personal import AdapterError
+
+        if not isinstance(exc, AdapterError):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -199,6 +199,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         "baseline_svm_speaker_independent": load("baseline-svm.json"),
         "variants_tried": load("variants.json"),
         "serving": load("serving.json"),
+        "personal_voice": _personal_voice(load("personal-voice.json")),
         "training": {"config": config.to_dict(), "seconds": train_seconds,
                      "augmentation": augmentation_text(config),
                      "note": "final model trained on all clips (+ augmented copies) for the "
@@ -206,6 +207,45 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         "limitations": LIMITATIONS,
         "licence": LICENCE + (WHISPER_LICENCE if whisper else ""),
     }
+
+
+def _personal_voice(report: dict | None) -> dict | None:
+    """The personal-voice evaluation without its per-speaker rows (those stay in the report)."""
+    if report is None:
+        return None
+    return {**{k: v for k, v in report.items() if k != "k"},
+            "k": {k: {t: v for t, v in tables.items() if t != "per_speaker"} for k, tables in report["k"].items()}}
+
+
+PERSONAL_VOICE_TABLES = {
+    "ravdess": "RAVDESS speakers (head trained without the speaker)",
+    "tess_within": "TESS speakers (head trained on the other TESS speaker, RAVDESS)",
+    "tess_across_corpora": "across corpora: TESS speakers, head trained without TESS",
+}
+
+
+def _personal_voice_markdown(pv: dict | None) -> list[str]:
+    if not pv:
+        return []
+    lines = ["## Personal voice", "",
+             "Each user's confirmations and corrections build a small adapter (`ml/personal.py`): their "
+             "voice's offset from the training voices, shrunk by n / (n + tau), and used only when it does "
+             f"not lower leave-one-out accuracy on their own examples. Protocol: {pv['protocol_text']} "
+             f"Enrolment: {pv['enrolment']}; every other clip of the speaker is scored. Methods: "
+             + "; ".join(f"`{m}` {c}" for m, c in pv.get("method_text", {}).items()) + ".", "",
+             "| K | speakers | method | mean accuracy | spread (sd) | worst speaker | mean change | largest loss "
+             "| speakers worse by > 2 points |",
+             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for k, tables in pv["k"].items():
+        for table, title in PERSONAL_VOICE_TABLES.items():
+            for method, v in tables.get(table, {}).items():
+                if int(k) == 0 and method != "none":
+                    continue
+                lines.append(f"| {k} | {title} | {method} | {v['mean']:.1f}% | {v['std']:.1f} | "
+                             f"{v['worst_speaker']} {v['worst']:.1f}% | {v['mean_change']:+.1f} | "
+                             f"{v['largest_loss']:+.1f} | {v['speakers_worse_by_over_2']} |")  # fmt: skip
+    lines += ["", f"Per speaker: `evaluation/personal-voice.json`. {pv.get('note', '')}", ""]
+    return lines
 
 
 def _pct(x: float | None) -> str:
@@ -348,6 +388,7 @@ def render_markdown(card: dict) -> str:
                          f"{ece} | {v.get('note', '')} |")  # fmt: skip
         lines.append("")
     lines += _serving_markdown(card.get("serving"))
+    lines += _personal_voice_markdown(card.get("personal_voice"))
     tr = card["training"]
     secs = tr["seconds"]
     lines += ["## Training", "",

@@ -17,6 +17,7 @@ import numpy as np
 from ml.audio import Speech
 
 if TYPE_CHECKING:
+    from ml.personal import Adapter, HeadArrays
     from ml.serving import DenseHead, OnnxEncoder
     from ml.whisper import Embedder
 
@@ -69,7 +70,10 @@ class TimelineSegment:
 @dataclass(frozen=True)
 class Prediction:
     """One recording's result. ``probabilities`` are calibrated and cover every label; the
-    ``timeline`` has one segment per analysed window (one for a short clip)."""
+    ``timeline`` has one segment per analysed window (one for a short clip). ``embedding`` is
+    the recording's pooled encoder output (the mean of its windows' embeddings, before any
+    personal adapter): what a labelled example of the voice keeps instead of the audio.
+    ``adapter_version`` names the personal adapter applied ("" when none was)."""
 
     label: str
     probabilities: dict[str, float]
@@ -78,9 +82,14 @@ class Prediction:
     timings_ms: dict[str, float] = field(default_factory=dict)
     model_version: str = ""
     timeline: tuple[TimelineSegment, ...] = ()
+    adapter_version: str = ""
+    embedding: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """JSON-serialisable; without the embedding (personal data, 4,608 numbers)."""
+        d = asdict(self)
+        d.pop("embedding")
+        return d
 
 
 class EmotionPredictor:
@@ -108,6 +117,7 @@ class EmotionPredictor:
         self._check_features(cfg["features"])
         self.window = mcfg.window_frames
         self._lock = threading.Lock()
+        self._head_arrays: HeadArrays | None = None
         head = self.model_dir / HEAD_FILE
         if self.frontend == "whisper" and encoder != "keras" and head.exists():
             # TensorFlow is never imported: the encoder and the head run in ONNX Runtime.
@@ -176,27 +186,74 @@ class EmotionPredictor:
             now = time.perf_counter()
             self._analyse(Speech(np.tile(y, n), 16_000), t0=now, t1=now, decode_ms=0.0)
 
-    def predict(self, waveform: np.ndarray, sample_rate: int) -> Prediction:
-        """Emotion of a waveform (any rate, mono or ``(samples, channels)``); raises AudioError."""
-        return self._predict(waveform, sample_rate, decode_ms=0.0)
+    def predict(self, waveform: np.ndarray, sample_rate: int, *, adapter: Adapter | None = None) -> Prediction:
+        """Emotion of a waveform (any rate, mono or ``(samples, channels)``); raises AudioError.
+        ``adapter``: a user's personal adapter (:mod:`ml.personal`); None, or one without examples
+        or not active, gives exactly the global model's answer."""
+        return self._predict(waveform, sample_rate, decode_ms=0.0, adapter=adapter)
 
-    def predict_file(self, path: str | os.PathLike[str] | bytes) -> Prediction:
+    def predict_file(self, path: str | os.PathLike[str] | bytes, *, adapter: Adapter | None = None) -> Prediction:
         """Decode any supported file (or raw bytes) and predict; raises AudioError."""
         from ml.audio import load_audio
 
         t0 = time.perf_counter()
         y, sr = load_audio(path)
-        return self._predict(y, sr, decode_ms=(time.perf_counter() - t0) * 1000, t_start=t0)
+        return self._predict(y, sr, decode_ms=(time.perf_counter() - t0) * 1000, t_start=t0, adapter=adapter)
+
+    def head_arrays(self) -> HeadArrays:
+        """The head as numpy arrays with its training class means, for building adapters."""
+        from ml.personal import HeadArrays
+        from ml.serving import HEAD_FILE
+
+        if self._head_arrays is None:
+            self._head_arrays = HeadArrays.load(self.model_dir / HEAD_FILE)
+        return self._head_arrays
+
+    def build_adapter(self, embeddings: np.ndarray, labels: list[str]) -> Adapter:
+        """A personal adapter from pooled embeddings and their labels (names of ``self.labels``)."""
+        from ml.personal import AdapterError, build_adapter
+
+        unknown = sorted(set(labels) - set(self.labels))
+        if unknown:
+            raise AdapterError(f"unknown emotion(s) {', '.join(unknown)}; this model knows {', '.join(self.labels)}")
+        index = [self.labels.index(lab) for lab in labels]
+        head = self.head_arrays()
+        return build_adapter(head, np.asarray(embeddings, np.float32).reshape(len(index), head.dim),
+                             np.array(index, np.int64))  # fmt: skip
 
     def _predict(self, waveform: np.ndarray, sample_rate: int, *, decode_ms: float,
-                 t_start: float | None = None) -> Prediction:
+                 t_start: float | None = None, adapter: Adapter | None = None) -> Prediction:
         from ml.audio import prepare_speech
 
         t0 = t_start if t_start is not None else time.perf_counter()
         t1 = time.perf_counter()
-        return self._analyse(prepare_speech(waveform, sample_rate), t0=t0, t1=t1, decode_ms=decode_ms)
+        return self._analyse(prepare_speech(waveform, sample_rate), t0=t0, t1=t1, decode_ms=decode_ms,
+                             adapter=adapter)  # fmt: skip
 
-    def _analyse(self, speech: Speech, *, t0: float, t1: float, decode_ms: float) -> Prediction:
+    def _window_logits(self, x: np.ndarray, m: np.ndarray, adapter: Adapter | None) -> np.ndarray:
+        """Logits per window row; through the user's adapter when it is active."""
+        personal = adapter is not None and adapter.active and self.frontend == "whisper"
+        if personal:
+            assert adapter is not None
+            if adapter.offset.shape != x.shape[2:]:
+                from ml.personal import AdapterError
+
+                raise AdapterError(f"the adapter is for {adapter.offset.shape[0]}-value embeddings, this model's are "
+                                   f"{x.shape[2]}; build it again from its examples")  # fmt: skip
+            x = x - adapter.offset
+        if self._head is not None:
+            logits = self._head(x[:, 0, :])
+        else:
+            # Keras layers are not guaranteed re-entrant; serialise the (few-ms) forward pass.
+            with self._lock:
+                logits = self._forward(x, m).numpy()
+        if personal and adapter is not None and adapter.prototype_weight > 0:
+            # x is shifted already: the prototypes are scored on the adapted embedding.
+            logits = adapter.window_logits(self.head_arrays(), x[:, 0, :] + adapter.offset, base_logits=logits)
+        return logits
+
+    def _analyse(self, speech: Speech, *, t0: float, t1: float, decode_ms: float,
+                 adapter: Adapter | None = None) -> Prediction:
         """The model's answer for prepared speech; ``t0``: the request's start, ``t1``: when
         preparing the speech (voice activity, level) began, for the timings."""
         from ml.calibration import softmax
@@ -218,12 +275,7 @@ class EmotionPredictor:
             x, m = np.concatenate([c[0] for c in cut]), np.concatenate([c[1] for c in cut])
             owner = np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(cut)])
             t2 = time.perf_counter()
-        if self._head is not None:
-            logits = self._head(x[:, 0, :])
-        else:
-            # Keras layers are not guaranteed re-entrant; serialise the (few-ms) forward pass.
-            with self._lock:
-                logits = self._forward(x, m).numpy()
+        logits = self._window_logits(x, m, adapter)
         t3 = time.perf_counter()
         per_window = np.stack([logits[owner == i].mean(axis=0) for i in range(len(parts))])
         # Windows are of (nearly) equal length, so each counts the same in the recording's result.
@@ -243,6 +295,8 @@ class EmotionPredictor:
                 "total": round((t3 - t0) * 1000, 2),
             },
             model_version=self.version,
+            adapter_version=adapter.version if adapter is not None and adapter.active else "",
+            embedding=x[:, 0, :].mean(axis=0).astype(np.float32) if self.frontend == "whisper" else None,
             timeline=tuple(
                 TimelineSegment(start_s=w.start_s, end_s=w.end_s,
                                 label=self.labels[int(p.argmax())], probabilities=self._named(p))

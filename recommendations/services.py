@@ -14,6 +14,9 @@ from django.db.models import F, Value
 
 from catalog.errors import UnknownEmotionError
 from catalog.models import Emotion, Strategy
+from emotion.errors import NoVoiceToLearnError
+from emotion.models import VoiceExample
+from emotion.services import voice_example_record
 from operations.metrics import RECOMMENDATION_BUILD
 
 from . import bandit, engine, realtime, reasons, selectors, spotify
@@ -236,4 +239,15 @@ def correct_emotion(*, user: User, submission: VoiceSubmission, emotion: str, st
     with transaction.atomic():
         correction = EmotionCorrection.objects.create(
             user=user, submission=submission, result=result, predicted=result.label, corrected=emotion)
+        _learn_voice(user=user, submission=submission, emotion=emotion)
     return build_recommendation_set(result=result, strategy=strategy, correction=correction)
+
+
+def _learn_voice(*, user: User, submission: VoiceSubmission, emotion: str) -> None:
+    """A correction of an analysed recording is a labelled example of the user's voice; a
+    picked mood (no recording) is only a correction."""
+    try:
+        voice_example_record(user=user, submission=submission, emotion=emotion,
+                             source=VoiceExample.Source.CORRECTION)  # fmt: skip
+    except NoVoiceToLearnError:
+        pass

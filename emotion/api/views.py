@@ -147,3 +147,32 @@ class StatsView(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(selectors.emotion_stats(user=request.user, **_filters(request)))
+
+
+def _voice_payload(user) -> dict:
+    return {"examples": selectors.voice_example_count(user=user)}
+
+
+class SubmissionConfirmView(APIView):
+    @extend_schema(request=None, responses={201: None})
+    def post(self, request: Request, pk) -> Response:
+        """ "Yes, that's right": the result becomes a labelled example of the user's own voice."""
+        submission = _owned_submission(request, pk)
+        try:
+            example = services.voice_example_confirm(user=request.user, submission=submission)
+        except SubmissionError as exc:
+            raise api_error(exc) from exc
+        return Response({"label": example.label, **_voice_payload(request.user)}, status=status.HTTP_201_CREATED)
+
+
+class VoiceExamplesView(APIView):
+    @extend_schema(responses={200: None})
+    def get(self, request: Request) -> Response:
+        """How many of the user's recordings their personal adapter learns from."""
+        return Response(_voice_payload(request.user))
+
+    @extend_schema(responses={200: None})
+    def delete(self, request: Request) -> Response:
+        """Forget the user's voice: every labelled example goes."""
+        deleted = services.voice_examples_reset(user=request.user)
+        return Response({"deleted": deleted, **_voice_payload(request.user)})

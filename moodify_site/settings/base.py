@@ -157,6 +157,9 @@ EMOTION_PROBE_MEMORY_BYTES = 512 * 1024 * 1024
 # recommendations blend the likely emotions (emotion.selectors.is_low_confidence).
 EMOTION_LOW_CONFIDENCE = env.float("EMOTION_LOW_CONFIDENCE", default=0.4)
 EMOTION_RETENTION_DAYS = 30
+# Personal voice: the most recent labelled examples of a user that their adapter is built from
+# (each analysis builds it afresh in the worker; ml.personal).
+PERSONAL_VOICE_MAX_EXAMPLES = 200
 # A submission still `queued` or `processing` this long after it last moved is failed with a
 # sentence, and its recording handled per its owner's retention (Celery beat checks every
 # EMOTION_REAPER_INTERVAL_S). Far above an analysis with all its retries (~1 min).

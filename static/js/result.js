@@ -97,6 +97,7 @@ function renderResult(submission) {
   $("emotion-confidence").textContent = picked ? "You picked this mood." : `${percent(result.confidence)} confident`;
   $("chart-section").hidden = picked;
   $("not-my-mood").textContent = picked ? "Pick a different mood" : "That’s not how I feel";
+  $("yes-my-mood").hidden = picked; // a picked mood has no recording to learn the voice from
   if (!picked) renderChart(result.probabilities || {});
   renderTimeline(picked ? [] : result.timeline || []);
   if (result.low_confidence && !picked) {
@@ -433,6 +434,25 @@ $("correction-form").addEventListener("submit", async (event) => {
   } finally {
     button.disabled = false;
     button.textContent = "Use this mood";
+  }
+});
+
+// --- confirmation: "yes, that's right" teaches Moodify the user's voice ----------------------------
+$("yes-my-mood").addEventListener("click", async () => {
+  const button = $("yes-my-mood");
+  const errorBox = $("confirm-error");
+  clearNotice(errorBox);
+  button.disabled = true;
+  try {
+    const answer = await api(cfg.confirm_url, { method: "POST", json: {} });
+    const note = $("confirm-note");
+    note.textContent = `Thanks — Moodify will remember how you sound when you feel ${emotion(answer.label).name.toLowerCase()}. ` +
+      `It has learned from ${answer.examples} of your recordings.`;
+    note.hidden = false;
+    button.hidden = true;
+  } catch (err) {
+    showNotice(errorBox, err.message);
+    button.disabled = false;
   }
 });
 

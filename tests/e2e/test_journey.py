@@ -91,6 +91,10 @@ def test_full_journey(browser, new_page, shots):
     expect(first.get_by_role("button", name=re.compile("^Like "))).to_have_attribute("aria-pressed", "true")
     expect(first.locator("input[type=radio][value='4']")).to_be_checked()
 
+    # "Yes, that's right": the recording teaches Moodify this voice (the correction below replaces it).
+    page.get_by_role("button", name="Yes, that’s right").click()
+    expect(page.locator("#confirm-note")).to_contain_text("It has learned from 1 of your recordings.")
+
     # "That's not how I feel": pick another emotion; music for it arrives at once.
     detected = emotion_name.inner_text()
     if page.locator("#correction-form").is_hidden():
