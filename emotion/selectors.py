@@ -113,3 +113,15 @@ def pipeline_backlog(*, now: datetime | None = None) -> PipelineBacklog:
         oldest_queued_age_s=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         stuck=submissions_stuck(now=now).count(),
     )
+
+
+def fusion_rules():  # noqa: ANN201 - emotion.fusion.FusionRules
+    """The voice/face fusion rules staff set in the admin (the defaults until they save some)."""
+    from emotion.fusion import FusionRules
+    from emotion.models import FusionSettings
+
+    row = FusionSettings.objects.order_by("pk").first()
+    if row is None:
+        return FusionRules()
+    return FusionRules(face_weight=row.face_weight, voice_weight=row.voice_weight,
+                       min_confidence=row.min_confidence)  # fmt: skip
