@@ -2,13 +2,14 @@ from django.contrib import admin, messages
 
 from emotion import services
 from emotion.errors import AnalysisUnavailableError
-from emotion.models import EmotionResult, VoiceSubmission
+from emotion.models import EmotionResult, FusionSettings, VoiceSubmission
 
 
 class EmotionResultInline(admin.StackedInline):
     model = EmotionResult
     can_delete = False
-    readonly_fields = ("label", "confidence", "probabilities", "model_version", "speech_duration_s", "timings_ms")
+    readonly_fields = ("label", "confidence", "probabilities", "model_version", "speech_duration_s", "timings_ms",
+                       "voice", "face", "fusion")  # fmt: skip
 
 
 @admin.register(VoiceSubmission)
@@ -63,4 +64,19 @@ class VoiceSubmissionAdmin(admin.ModelAdmin):
         return bool(submission.audio)
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(FusionSettings)
+class FusionSettingsAdmin(admin.ModelAdmin):
+    """One row: how the voice and the face are weighed (emotion.fusion). Changes apply to the
+    submissions analysed after them."""
+
+    list_display = ("__str__", "face_weight", "voice_weight", "min_confidence", "updated_at")
+    fields = ("face_weight", "voice_weight", "min_confidence")
+
+    def has_add_permission(self, request) -> bool:
+        return not FusionSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

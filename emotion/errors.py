@@ -51,3 +51,24 @@ class NoVoiceToLearnError(SubmissionError):
     code = "nothing_to_learn"
     http_status = 409
     default_message = "There is no analysed recording here to learn your voice from."
+
+class TooManyFramesError(SubmissionError):
+    code = "too_many_frames"
+
+    def __init__(self, user_message: str | None = None) -> None:
+        from django.conf import settings
+
+        super().__init__(user_message or f"Please send at most {settings.FACE_MAX_FRAMES} camera pictures.")
+
+
+class FrameTooLargeError(SubmissionError):
+    code = "frame_too_large"
+    http_status = 413
+
+    def __init__(self, user_message: str | None = None) -> None:
+        from django.conf import settings
+
+        kb = settings.FACE_MAX_FRAME_BYTES // 1024
+        side = settings.FACE_MAX_FRAME_SIDE
+        super().__init__(user_message or f"Each camera picture must be under {kb} KB and {side} pixels on its "
+                                         "longer side. Please send smaller pictures.")

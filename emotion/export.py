@@ -13,7 +13,7 @@ from emotion.selectors import submission_list
 
 STORED_FIELDS = [
     "original_filename", "content_type", "size_bytes", "attempts", "failure_code",
-    "delete_audio_after", "audio_deleted_at",
+    "delete_audio_after", "audio_deleted_at", "face_frames",
 ]  # fmt: skip
 
 

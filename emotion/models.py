@@ -2,6 +2,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.core.files.storage import storages
 from django.db import models
 
@@ -28,6 +29,7 @@ class VoiceSubmission(models.Model):
         UPLOAD = "upload", "Uploaded file"
         API = "api", "REST API"
         PICKER = "picker", "Picked without recording"
+        FACE = "face", "Face only (camera, no speaking)"
 
     # UUIDs so that ids in URLs reveal nothing about other people's activity.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -45,6 +47,9 @@ class VoiceSubmission(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How many camera frames came with it. The frames themselves are deleted as soon as they are
+    # analysed (emotion.frames), whatever the retention choice; only this count stays.
+    face_frames = models.PositiveSmallIntegerField(default=0)
     # Retention: when the recording must be gone, and when it actually was removed.
     delete_audio_after = models.DateTimeField(null=True, blank=True)
     audio_deleted_at = models.DateTimeField(null=True, blank=True)
@@ -80,6 +85,11 @@ class EmotionResult(models.Model):
     embedding = models.BinaryField(null=True, blank=True, editable=False)
     adapter_version = models.CharField(max_length=40, blank=True, default="",
                                        help_text="The personal adapter applied; empty: the shared model alone.")
+    # With the camera on, the fields above hold the fused result and these say how it was made:
+    # each signal's own result (or why it is missing) and the weights used (emotion.fusion).
+    voice = models.JSONField(null=True, blank=True, help_text="The voice's own result, when the face was analysed too.")
+    face = models.JSONField(null=True, blank=True, help_text="The face's own result, or why there is none.")
+    fusion = models.JSONField(null=True, blank=True, help_text="The weights used and the rule that chose them.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -118,3 +128,30 @@ class VoiceExample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.source})"
+
+
+class FusionSettings(models.Model):
+    """How the voice and the face are combined (one row, edited by staff in the admin)."""
+
+    face_weight = models.FloatField(
+        default=0.6, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)], help_text="Share of the face in the combined result when both signals are clear (0 to 1).")
+    voice_weight = models.FloatField(
+        default=0.4, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)], help_text="Share of the voice when both signals are clear (0 to 1).")
+    min_confidence = models.FloatField(
+        default=0.35, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="A signal whose own confidence is below this is 'unclear': the other, clear one then "
+                  "carries the whole result.",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "voice and face fusion settings"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.face_weight + self.voice_weight <= 0:
+            raise ValidationError("At least one of the two weights must be above 0.")
+
+    def __str__(self) -> str:
+        return f"face {self.face_weight:g} / voice {self.voice_weight:g}, unclear below {self.min_confidence:g}"

@@ -47,7 +47,51 @@ def result_payload(result: EmotionResult, *, names: dict[str, str] | None = None
              "probabilities": seg["probabilities"]}
             for seg in result.timeline or []
         ],  # fmt: skip
+        "signals": signals_payload(result, names=names),
     }
+
+
+# Why a signal is missing, or why it did not count, in words for the result page and the API.
+MISSING_SIGNAL = {
+    "no_face": "No face was found in the camera pictures.",
+    "undecodable_image": "The camera pictures could not be read.",
+    "frames_gone": "The camera pictures were gone before they could be analysed.",
+    "no_speech": "We could not hear speech in the recording.",
+    "too_short": "The recording had too little speech.",
+    "no_recording": "You chose your face instead of speaking.",
+}
+FUSION_RULE = {
+    "both": "Voice and face were both clear, so they were combined with the default weights.",
+    "both_unclear": "Neither signal was clear, so they were combined with the default weights.",
+    "voice_only": "Only your voice could be used, so it gave the result.",
+    "face_only": "Only your face could be used, so it gave the result.",
+    "voice_clear": "Your face was unclear, so your voice gave the result.",
+    "face_clear": "Your voice was unclear, so your face gave the result.",
+}
+
+
+def _signal(data: dict, names: dict[str, str]) -> dict[str, Any]:
+    if "missing" in data:
+        return {"available": False, "reason": data["missing"],
+                "reason_text": MISSING_SIGNAL.get(data["missing"], "This signal could not be used.")}  # fmt: skip
+    return {"available": True, "label": data["label"],
+            "label_name": names.get(data["label"], data["label"].title()), "confidence": data["confidence"],
+            "probabilities": data["probabilities"], "model_version": data.get("model_version", "")}  # fmt: skip
+
+
+def signals_payload(result: EmotionResult, *, names: dict[str, str]) -> dict[str, Any] | None:
+    """Voice, face and how they were fused; None when the camera was off (the voice alone)."""
+    if result.fusion is None:
+        return None
+    return {
+        "voice": _signal(result.voice or {"missing": "no_speech"}, names),
+        "face": _signal(result.face or {"missing": "no_face"}, names),
+        "weights": result.fusion["weights"],
+        "rule": result.fusion["rule"],
+        "rule_text": FUSION_RULE.get(result.fusion["rule"], ""),
+        "default_weights": {"face": result.fusion["settings"]["face_weight"],
+                            "voice": result.fusion["settings"]["voice_weight"]},
+    }  # fmt: skip
 
 
 def submission_payload(submission: VoiceSubmission, *, names: dict[str, str] | None = None) -> dict[str, Any]:

@@ -140,3 +140,14 @@ def voice_adapter_for(*, user: User, predictor: EmotionPredictor) -> Adapter | N
     if not usable:
         return None
     return predictor.build_adapter(np.stack([e for e, _ in usable]), [label for _, label in usable])
+
+def fusion_rules():  # noqa: ANN201 - emotion.fusion.FusionRules
+    """The voice/face fusion rules staff set in the admin (the defaults until they save some)."""
+    from emotion.fusion import FusionRules
+    from emotion.models import FusionSettings
+
+    row = FusionSettings.objects.order_by("pk").first()
+    if row is None:
+        return FusionRules()
+    return FusionRules(face_weight=row.face_weight, voice_weight=row.voice_weight,
+                       min_confidence=row.min_confidence)  # fmt: skip

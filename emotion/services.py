@@ -26,6 +26,7 @@ from emotion.errors import (
     MissingAudioError,
     NoVoiceToLearnError,
 )
+from emotion.frames import frames_delete, frames_have_face, frames_load, frames_save, frames_sweep, frames_validate
 from emotion.handoff import decoded_discard, decoded_save, decoded_sweep, decoded_take
 from emotion.models import EmotionResult, VoiceExample, VoiceSubmission, recordings_storage
 from emotion.realtime import publish_submission_state
@@ -44,6 +45,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ml import Prediction
+    from ml.face import FacePrediction
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,21 @@ ANALYZE_TASK = "emotion.tasks.analyze_submission"
 REANALYZE_TASK = "emotion.tasks.reanalyze_submission"
 MISSING_RECORDING_DETAIL = "The recording was deleted before it could be analysed. Please record again."
 STUCK_DETAIL = "Analysing this recording took far longer than it should, so we stopped. Please record again."
+FRAMES_GONE_DETAIL = "The camera pictures were deleted before they could be analysed. Please try again."
+# A recording without usable speech is no error when the camera saw a face: the face carries the result.
+VOICE_MISSING_CODES = ("no_speech", "too_short")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the analysis found: the voice's prediction and, with the camera on, the face's; a
+    signal that is missing says why (an ``ml.errors`` code)."""
+
+    voice: Prediction | None
+    face: FacePrediction | None = None
+    voice_missing: str = ""
+    face_missing: str = ""
+    camera: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,42 +152,50 @@ def _retention_deadline(*, profile: Profile, created_at: datetime) -> datetime |
 
 
 def submission_create(
-    *, user: User, audio: UploadedFile | None, source: str = VoiceSubmission.Source.UPLOAD
+    *, user: User, audio: UploadedFile | None, source: str = VoiceSubmission.Source.UPLOAD,
+    frames: list[UploadedFile] | None = None,
 ) -> VoiceSubmission:
-    """Validate a recording by its content, store it privately and queue its analysis.
+    """Validate a recording by its content (and any camera frames), store it privately and queue
+    its analysis. Without a recording, frames with a face make a face-only submission.
 
-    Raises ``AnalysisUnavailableError`` when the queue cannot be reached; the submission is then
-    stored as failed and its recording kept or deleted per its owner's retention choice.
+    With frames in which a face is found, a recording without speech is accepted: the face then
+    carries the result. Raises ``AnalysisUnavailableError`` when the queue cannot be reached; the
+    submission is then stored as failed and its recording kept or deleted per its owner's
+    retention choice.
     """
-    from ml.errors import EmptyAudioError
+    from ml.errors import NoFaceError
 
-    if audio is None:
+    frame_data = frames_validate(files=frames or [])
+    if audio is None and not frame_data:
         raise MissingAudioError()
-    # Uploads over the cap are stopped while they stream (moodify_site.uploads); this is for callers
-    # that hand a file over directly.
-    if audio.size is not None and audio.size > settings.EMOTION_MAX_UPLOAD_BYTES:
-        raise FileTooLargeError()
-    data = audio.read()
-    if not data:
-        raise EmptyAudioError()
-    check = audio_validate(data=data)
+    if audio is None:
+        if not frames_have_face(frames=frame_data):
+            raise NoFaceError()
+        data, check, source = b"", AudioCheck(duration_s=0.0, content_type=""), VoiceSubmission.Source.FACE
+    else:
+        data = _audio_bytes(audio)
+        check = _audio_or_face_check(data=data, frames=frame_data)
 
     profile = profile_ensure(user=user)
     now = timezone.now()
     submission = VoiceSubmission(
         user=user,
         source=source,
-        original_filename=(audio.name or "")[:255],
+        original_filename=(audio.name or "")[:255] if audio is not None else "",
         content_type=check.content_type,
         size_bytes=len(data),
-        duration_s=round(check.duration_s, 3),
-        delete_audio_after=_retention_deadline(profile=profile, created_at=now),
+        duration_s=round(check.duration_s, 3) if audio is not None else None,
+        delete_audio_after=_retention_deadline(profile=profile, created_at=now) if audio is not None else None,
+        face_frames=len(frame_data),
     )
     try:
         with transaction.atomic():
-            submission.audio.save("recording", ContentFile(data), save=False)
+            if data:
+                submission.audio.save("recording", ContentFile(data), save=False)
             submission.save()
             bind_submission(submission.id)
+            if frame_data:
+                frames_save(submission_id=submission.id, frames=frame_data)
             if check.waveform is not None and settings.EMOTION_HAND_OVER_DECODED:
                 decoded_save(submission_id=submission.id, waveform=check.waveform)
             transaction.on_commit(lambda: _enqueue_analysis(submission.id))
@@ -181,11 +206,38 @@ def submission_create(
         if submission.audio:
             submission.audio.storage.delete(submission.audio.name)
         decoded_discard(submission_id=submission.id)
+        frames_delete(submission_id=submission.id)
         raise
     SUBMISSIONS_CREATED.labels(source=source).inc()
-    logger.info("submission accepted: %s, %.1f s, %d bytes", check.content_type, check.duration_s, len(data),
-                extra={"submission_id": str(submission.id)})
+    logger.info("submission accepted: %s, %.1f s, %d bytes, %d camera frame(s)", check.content_type or "no audio",
+                check.duration_s, len(data), len(frame_data), extra={"submission_id": str(submission.id)})
     return submission
+
+
+def _audio_bytes(audio: UploadedFile) -> bytes:
+    from ml.errors import EmptyAudioError
+
+    # Uploads over the cap are stopped while they stream (moodify_site.uploads); this is for callers
+    # that hand a file over directly.
+    if audio.size is not None and audio.size > settings.EMOTION_MAX_UPLOAD_BYTES:
+        raise FileTooLargeError()
+    data = audio.read()
+    if not data:
+        raise EmptyAudioError()
+    return data
+
+
+def _audio_or_face_check(*, data: bytes, frames: list[bytes]) -> AudioCheck:
+    """The recording's check; one without enough speech passes when a frame shows a face."""
+    from ml.errors import AudioError
+
+    try:
+        return audio_validate(data=data)
+    except AudioError as exc:
+        if exc.code not in VOICE_MISSING_CODES or not frames or not frames_have_face(frames=frames):
+            raise
+        header = audio_probe(data=data)
+        return AudioCheck(duration_s=header.duration_s or 0.0, content_type=header.content_type)
 
 
 def _enqueue_analysis(submission_id: UUID, *, replace_result: bool = False) -> None:
@@ -261,7 +313,8 @@ def submission_start_processing(*, submission_id: UUID | str) -> VoiceSubmission
 
 
 def submission_analyze(*, submission_id: UUID | str) -> str:
-    """Run the model on a queued submission's recording and store its result (safe to run twice).
+    """Run the models on a queued submission's recording (and camera frames) and store the result
+    (safe to run twice).
 
     Returns "done", "failed" (the recording cannot be used: the submission says why) or "skipped"
     (gone, finished already, or out of attempts). Anything else (the database or Redis away, a
@@ -272,17 +325,55 @@ def submission_analyze(*, submission_id: UUID | str) -> str:
     submission = submission_start_processing(submission_id=submission_id)
     if submission is None:
         return "skipped"
-    if not submission.audio:
+    if not submission.audio and not submission.face_frames:
         submission_fail(submission_id=submission_id, code="audio_missing", detail=MISSING_RECORDING_DETAIL)
         return "failed"
-    try:
-        prediction = _predict(submission)
-    except AudioError as exc:
-        logger.info("submission %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
-        submission_fail(submission_id=submission_id, code=exc.code, detail=exc.user_message)
+    face, face_missing = _face_signal(submission)
+    voice, voice_missing = None, ""
+    if submission.audio:
+        try:
+            voice = _predict(submission)
+        except AudioError as exc:
+            if face is None or exc.code not in VOICE_MISSING_CODES:
+                logger.info("submission %s rejected: %s (%s)", submission_id, exc.code, exc.detail)
+                submission_fail(submission_id=submission_id, code=exc.code, detail=exc.user_message)
+                return "failed"
+            voice_missing = exc.code
+    else:
+        voice_missing = "no_recording"
+    if voice is None and face is None:
+        submission_fail(submission_id=submission_id, code=face_missing, detail=_face_missing_detail(face_missing))
         return "failed"
-    submission_store_result(submission_id=submission_id, prediction=prediction)
+    analysis = Analysis(voice=voice, face=face, voice_missing=voice_missing, face_missing=face_missing,
+                        camera=submission.face_frames > 0)  # fmt: skip
+    submission_store_result(submission_id=submission_id, prediction=voice, analysis=analysis)
     return "done"
+
+
+def _face_missing_detail(code: str) -> str:
+    from ml.errors import NoFaceError
+
+    return FRAMES_GONE_DETAIL if code == "frames_gone" else NoFaceError.default_message
+
+
+def _face_signal(submission: VoiceSubmission) -> tuple[FacePrediction | None, str]:
+    """The face's prediction from the submission's frames, or why there is none. The frames are
+    deleted here, analysed or not."""
+    from ml.errors import FaceError
+    from ml.face import get_face_predictor
+
+    if not submission.face_frames:
+        return None, ""
+    try:
+        frames = frames_load(submission_id=submission.id)
+        if not frames:  # an earlier attempt analysed and deleted them, then stopped
+            return None, "frames_gone"
+        return get_face_predictor().predict(frames), ""
+    except FaceError as exc:
+        logger.info("submission %s: no face signal (%s)", submission.id, exc.code)
+        return None, exc.code
+    finally:
+        frames_delete(submission_id=submission.id)
 
 
 def result_reanalyze(*, submission_id: UUID | str) -> str:
@@ -320,7 +411,7 @@ def _predict(submission: VoiceSubmission) -> Prediction:
     return predictor.predict_file(submission.audio.path, adapter=adapter)
 
 
-def _result_fields(prediction: Prediction) -> dict[str, Any]:
+def _voice_fields(prediction: Prediction) -> dict[str, Any]:
     """EmotionResult fields from an ``ml.Prediction``."""
     return {
         "label": prediction.label,
@@ -340,20 +431,66 @@ def _result_fields(prediction: Prediction) -> dict[str, Any]:
     }
 
 
-def submission_store_result(*, submission_id: UUID | str, prediction: Prediction | None) -> EmotionResult | None:
-    """Store the model's prediction and finish the submission (idempotent).
+def _result_fields(analysis: Analysis, *, stored_face: dict | None = None) -> dict[str, Any]:
+    """EmotionResult fields: the voice's alone with the camera off; with it on, the fused result
+    and each signal's own (``stored_face``: a face result kept from an earlier analysis)."""
+    from emotion.fusion import Signal, fuse
+    from emotion.selectors import fusion_rules
+
+    voice = analysis.voice
+    fields = _voice_fields(voice) if voice is not None else {"speech_duration_s": None, "timings_ms": {},
+                                                              "timeline": []}  # fmt: skip
+    if not analysis.camera and stored_face is None:
+        return {**fields, "voice": None, "face": None, "fusion": None}
+    if stored_face is not None:
+        face_json = stored_face
+    elif analysis.face is not None:
+        f = analysis.face
+        face_json = {"label": f.label, "probabilities": {k: float(v) for k, v in f.probabilities.items()},
+                     "confidence": float(f.confidence), "model_version": f.model_version[:64],
+                     "frames_used": f.frames_used, "frames_total": f.frames_total,
+                     "timings_ms": {k: round(float(v), 2) for k, v in f.timings_ms.items()}}  # fmt: skip
+    else:
+        face_json = {"missing": analysis.face_missing or "no_face"}
+    voice_json = ({"label": voice.label, "probabilities": fields["probabilities"], "confidence": fields["confidence"],
+                   "model_version": fields["model_version"]} if voice is not None
+                  else {"missing": analysis.voice_missing or "no_speech"})  # fmt: skip
+    rules = fusion_rules()
+    as_signal = {k: Signal(probabilities=v["probabilities"], confidence=v["confidence"], label=v["label"])
+                 for k, v in (("voice", voice_json), ("face", face_json)) if "missing" not in v}  # fmt: skip
+    fused = fuse(voice=as_signal.get("voice"), face=as_signal.get("face"), rules=rules)
+    versions = [v["model_version"] for v in (voice_json, face_json) if "model_version" in v]
+    return {
+        **fields,
+        "label": fused.label,
+        "probabilities": {k: round(v, 6) for k, v in fused.probabilities.items()},
+        "confidence": round(fused.confidence, 6),
+        "model_version": "+".join(versions)[:64],
+        "voice": voice_json,
+        "face": face_json,
+        "fusion": {"weights": {k: round(v, 4) for k, v in fused.weights.items()}, "rule": fused.rule,
+                   "settings": {"face_weight": rules.face_weight, "voice_weight": rules.voice_weight,
+                                "min_confidence": rules.min_confidence}},
+    }  # fmt: skip
+
+
+def submission_store_result(*, submission_id: UUID | str, prediction: Prediction | None,
+                            analysis: Analysis | None = None) -> EmotionResult | None:
+    """Store the model's prediction (or, with the camera on, the ``analysis`` of voice and face)
+    and finish the submission (idempotent).
 
     With retention "none" the recording is deleted as soon as the result is safely committed. A
-    redelivered task (``prediction`` may then be None) finds the stored result and returns it.
+    redelivered task (with neither a prediction nor an analysis) finds the stored result and returns it.
     """
+    analysis = analysis or (Analysis(voice=prediction) if prediction is not None else None)
     with transaction.atomic():
         submission = VoiceSubmission.objects.select_for_update().filter(id=submission_id).first()
         if submission is None:
             return None
         existing = EmotionResult.objects.filter(submission=submission).first()
-        if existing is not None or prediction is None:
+        if existing is not None or analysis is None:
             return existing
-        result = EmotionResult.objects.create(submission=submission, **_result_fields(prediction))
+        result = EmotionResult.objects.create(submission=submission, **_result_fields(analysis))
         submission.status = VoiceSubmission.Status.DONE
         submission.finished_at = timezone.now()
         submission.failure_code = ""
@@ -397,6 +534,7 @@ def _mark_failed(submission: VoiceSubmission, *, code: str, detail: str) -> None
     submission.failure_detail = detail
     fields = ["status", "finished_at", "failure_code", "failure_detail"]
     transaction.on_commit(lambda: decoded_discard(submission_id=submission.id))
+    transaction.on_commit(lambda: frames_delete(submission_id=submission.id))
     if profile_ensure(user=submission.user).recording_retention == Profile.Retention.NONE:
         fields += _forget_recording(submission)
     submission.save(update_fields=fields)
@@ -444,7 +582,10 @@ def recording_delete_with_submission(sender: Any, instance: VoiceSubmission, **k
     if instance.audio:
         name, storage = instance.audio.name, instance.audio.storage
         transaction.on_commit(lambda: storage.delete(name))
-    transaction.on_commit(lambda: decoded_discard(submission_id=instance.id))
+    # Bound now: Django clears the instance's pk once the delete is done, before these run.
+    submission_id = instance.id
+    transaction.on_commit(lambda: decoded_discard(submission_id=submission_id))
+    transaction.on_commit(lambda: frames_delete(submission_id=submission_id))
 
 
 def submission_delete_all_for_user(*, user: User) -> int:
@@ -482,7 +623,7 @@ def recordings_delete_orphans(*, now: datetime | None = None) -> int:
     that died), once older than EMOTION_STUCK_AFTER_S."""
     storage = recordings_storage()
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
-    count = decoded_sweep(older_than=cutoff)
+    count = decoded_sweep(older_than=cutoff) + frames_sweep(older_than=cutoff)
     if not storage.exists("recordings"):
         return count
     for folder in storage.listdir("recordings")[0]:
@@ -548,7 +689,9 @@ def submission_replace_result(*, submission_id: UUID | str, prediction: Predicti
                   .filter(submission_id=submission_id).first())
         if result is None:
             return None
-        for name, value in _result_fields(prediction).items():
+        # The frames are long gone: a kept face result is fused again with the new voice result.
+        stored_face = result.face if result.fusion is not None else None
+        for name, value in _result_fields(Analysis(voice=prediction), stored_face=stored_face).items():
             setattr(result, name, value)
         result.save()
         transaction.on_commit(lambda: publish_submission_state(result.submission))

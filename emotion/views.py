@@ -45,6 +45,7 @@ def recording_limits() -> dict[str, Any]:
         "max_clock": f"{max_seconds // 60}:{max_seconds % 60:02d}",
         "max_upload_bytes": settings.EMOTION_MAX_UPLOAD_BYTES,
         "max_upload_mb": round(settings.EMOTION_MAX_UPLOAD_BYTES / 2**20, 1),
+        "face_frames": settings.FACE_FRAMES_PER_RECORDING,
     }
 
 
@@ -89,7 +90,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def mood_picker(request: HttpRequest) -> HttpResponse:
-    return render(request, "emotion/picker.html", {"emotions": emotion_choices()})
+    return render(request, "emotion/picker.html", {"emotions": emotion_choices(), "limits": recording_limits()})
 
 
 @login_required

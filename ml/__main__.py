@@ -1,4 +1,4 @@
-"""Command line: ``python -m ml train|evaluate|predict|info`` (see ``python -m ml -h``)."""
+"""Command line: ``python -m ml train|evaluate|predict|info|face ...`` (see ``python -m ml -h``)."""
 
 from __future__ import annotations
 
@@ -478,10 +478,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("info", help="print the model card JSON")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_info)
+    from ml.face.cli import add_parser as add_face_parser
+
+    add_face_parser(sub)
     args = parser.parse_args(argv)
     # Serving (predict with the ONNX encoder) never imports TensorFlow: that is most of its load time.
     serving = (args.func is cmd_predict and args.encoder != "keras") or args.func is cmd_adapt
-    if args.func not in (cmd_info, cmd_import_whisper) and not serving:
+    if args.command == "face":
+        if getattr(args, "needs_tensorflow", False):
+            _import_tensorflow_quietly()
+    elif args.func not in (cmd_info, cmd_import_whisper) and not serving:
         _import_tensorflow_quietly()
     try:
         return int(args.func(args))

@@ -1,4 +1,4 @@
-"""Typed audio errors with a code and a sentence; callers decide how to answer them (the web site
+"""Typed audio and face-image errors with a code and a sentence; callers decide how to answer them (the web site
 maps codes to HTTP statuses in ``moodify_site.api_errors``)."""
 
 from __future__ import annotations
@@ -59,8 +59,43 @@ class AudioTooLongError(AudioError):
     default_message = "The recording is too long. Please upload a shorter one."
 
 
+class FaceError(Exception):
+    """Base class: a camera frame or photo we cannot read a facial expression from, with a sentence
+    the user can act on (the same shape as :class:`AudioError`)."""
+
+    code: str = "invalid_image"
+    default_message: str = "We could not use this picture. Please try again."
+
+    def __init__(self, user_message: str | None = None, *, detail: str | None = None) -> None:
+        self.user_message = user_message or self.default_message
+        self.detail = detail  # for logs only
+        super().__init__(self.user_message)
+
+    def __str__(self) -> str:
+        return self.user_message
+
+    def to_dict(self) -> dict[str, str]:
+        return {"error": self.code, "detail": self.user_message}
+
+
+class ImageDecodeError(FaceError):
+    code = "undecodable_image"
+    default_message = "We could not read this file as a picture. Please send a JPEG or PNG image."
+
+
+class NoFaceError(FaceError):
+    code = "no_face"
+    default_message = (
+        "We could not find a face in the picture. Please face the camera in good light, "
+        "with nothing covering your face."
+    )
+
+
 __all__ = [
     "AudioError",
+    "FaceError",
+    "ImageDecodeError",
+    "NoFaceError",
     "AudioDecodeError",
     "AudioTooLongError",
     "AudioTooShortError",

@@ -1,7 +1,7 @@
 """One error shape for the whole REST API: ``{"error": code, "detail": sentence[, "fields"]}``.
 
 Views raise DRF exceptions, ``ApiError``, or let a domain error through: a
-``moodify_site.errors.DomainError`` (its own status) or an ``ml.errors.AudioError`` (the audio
+``moodify_site.errors.DomainError`` (its own status) or an ``ml.errors.AudioError`` or ``FaceError`` (the
 library knows no HTTP: ``AUDIO_ERROR_STATUS`` below maps its codes).
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ml.errors import AudioError
+from ml.errors import AudioError, FaceError
 from moodify_site.errors import DomainError
 
 # The status each audio error code answers with (docs/api.md): size -> 413, unreadable -> 415,
@@ -23,6 +23,7 @@ AUDIO_ERROR_STATUS = {
     "file_too_large": 413,
     "unsupported_media_type": 415,
     "undecodable_audio": 415,
+    "undecodable_image": 415,
 }
 
 
@@ -35,7 +36,7 @@ class ApiError(exceptions.APIException):
         self.error_code = code
 
 
-def api_error(exc: DomainError | AudioError) -> ApiError:
+def api_error(exc: DomainError | AudioError | FaceError) -> ApiError:
     """The API's answer to a service's typed error."""
     # Never ``exc.detail``: for AudioError that is a log line (decoder stderr), not for users.
     if isinstance(exc, DomainError):
@@ -66,7 +67,7 @@ def _flatten(detail: Any) -> list[str]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, DomainError | AudioError):
+    if isinstance(exc, DomainError | AudioError | FaceError):
         exc = api_error(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

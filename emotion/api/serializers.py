@@ -18,18 +18,44 @@ class TimelineSegmentSerializer(serializers.Serializer):
     probabilities = serializers.DictField(child=serializers.FloatField())
 
 
+class SignalSerializer(serializers.Serializer):
+    """One signal's own result, or why it is missing."""
+
+    available = serializers.BooleanField()
+    label = serializers.CharField(required=False)
+    label_name = serializers.CharField(required=False)
+    confidence = serializers.FloatField(required=False)
+    probabilities = serializers.DictField(child=serializers.FloatField(), required=False)
+    model_version = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False, help_text="Why it is missing: no_face, no_speech, ...")
+    reason_text = serializers.CharField(required=False)
+
+
+class SignalsSerializer(serializers.Serializer):
+    """With the camera on: the voice's and the face's own results and the weights that fused them
+    into the submission's result (``label``, ``probabilities``, ``confidence``)."""
+
+    voice = SignalSerializer()
+    face = SignalSerializer()
+    weights = serializers.DictField(child=serializers.FloatField(), help_text="The weights used: face, voice.")
+    rule = serializers.CharField(help_text="both | both_unclear | voice_only | face_only | voice_clear | face_clear")
+    rule_text = serializers.CharField()
+    default_weights = serializers.DictField(child=serializers.FloatField())
+
+
 class EmotionResultSerializer(serializers.ModelSerializer):
     """Describes ``emotion.payloads.result_payload`` for the schema."""
 
     label_name = serializers.CharField()
     low_confidence = serializers.BooleanField()
     timeline = TimelineSegmentSerializer(many=True, read_only=True)
+    signals = SignalsSerializer(allow_null=True, help_text="Null when the camera was off.")
 
     class Meta:
         model = EmotionResult
         fields = [
             "label", "label_name", "confidence", "probabilities", "low_confidence",
-            "model_version", "speech_duration_s", "timings_ms", "timeline",
+            "model_version", "speech_duration_s", "timings_ms", "timeline", "signals",
         ]  # fmt: skip
 
 
@@ -66,6 +92,11 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
 class SubmissionCreateSerializer(serializers.Serializer):
     audio = serializers.FileField(required=False, allow_empty_file=True)
+    frames = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), required=False,
+        help_text="Camera pictures (JPEG or PNG) of the speaker, analysed for the face signal and deleted "
+                  "right after. Without `audio`, a face-only submission.",
+    )  # fmt: skip
     source = serializers.ChoiceField(
         choices=[VoiceSubmission.Source.RECORDING, VoiceSubmission.Source.UPLOAD], required=False
     )

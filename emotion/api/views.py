@@ -67,7 +67,7 @@ class SubmissionListCreateView(GenericAPIView):
 
     @extend_schema(request=SubmissionCreateSerializer, responses={202: SubmissionSerializer})
     def post(self, request: Request) -> Response:
-        from ml.errors import AudioError
+        from ml.errors import AudioError, FaceError
 
         # An oversized body never gets here: moodify_site.uploads refuses it while it streams.
         # A smaller one without Content-Length would be read as no upload at all (Django and DRF
@@ -83,9 +83,10 @@ class SubmissionListCreateView(GenericAPIView):
         )
         try:
             submission = services.submission_create(
-                user=request.user, audio=form.validated_data.get("audio"), source=source
+                user=request.user, audio=form.validated_data.get("audio"), source=source,
+                frames=form.validated_data.get("frames") or [],
             )
-        except (AudioError, SubmissionError) as exc:
+        except (AudioError, FaceError, SubmissionError) as exc:
             raise api_error(exc) from exc
         return Response(submission_payload(submission), status=status.HTTP_202_ACCEPTED)
 

@@ -169,6 +169,14 @@ EMOTION_REAPER_INTERVAL_S = env.int("EMOTION_REAPER_INTERVAL_S", default=300)
 # recordings (WebM, Ogg, MP4: an ffmpeg process each) are decoded once, not twice.
 EMOTION_HAND_OVER_DECODED = env.bool("EMOTION_HAND_OVER_DECODED", default=True)
 
+# Camera frames sent with a submission (the face signal, emotion.frames): a few small JPEG/PNG
+# stills, checked on upload, deleted as soon as they are analysed. The record page takes
+# FACE_FRAMES_PER_RECORDING of them while people speak.
+FACE_MAX_FRAMES = 5
+FACE_MAX_FRAME_BYTES = 512 * 1024
+FACE_MAX_FRAME_SIDE = 2048  # pixels, read from the image header before anything is decoded
+FACE_FRAMES_PER_RECORDING = 3
+
 # Request bodies are refused as they stream, never spooled whole first:
 # moodify_site.uploads.RequestBodyLimitMiddleware stops reading an ASGI body once it passes
 # REQUEST_MAX_BODY_BYTES, and moodify_site.uploads.CappedUploadHandler stops a multipart upload

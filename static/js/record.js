@@ -2,6 +2,7 @@
 // upload instead. Records PCM WAV itself (Web Audio) so every browser sends the same format.
 import { api, apiUrl, readJsonScript, showNotice, clearNotice } from "./api.js";
 import { encodeWav } from "./wav.js";
+import { openCamera, closeCamera, takeFrame, cameraErrorMessage } from "./camera.js";
 
 const limits = readJsonScript("record-limits");
 const prompts = readJsonScript("record-prompts", []);
@@ -15,6 +16,7 @@ const els = {
   start: $("start-btn"), stop: $("stop-btn"),
   review: $("review"), playback: $("playback"), send: $("send-btn"), rerecord: $("rerecord-btn"),
   sendStatus: $("send-status"),
+  cameraToggle: $("camera-toggle"), cameraPreview: $("camera-preview"),
   uploadForm: $("upload-form"), uploadError: $("upload-error"), file: $("audio-file"), uploadBtn: $("upload-btn"), uploadStatus: $("upload-status"),
 };
 
@@ -68,7 +70,35 @@ async function warnIfAlreadyDenied() {
 const state = {
   stream: null, ctx: null, analyser: null, node: null, chunks: [], sampleRate: 44100,
   startedAt: 0, timer: null, raf: null, heardSeconds: 0, quietSince: 0, blob: null, recording: false,
+  camera: null, frames: [], frameTimer: null,
 };
+
+// --- camera (off unless ticked): a few stills spread over the first seconds of speaking ---------
+async function startCamera() {
+  state.frames = [];
+  if (!els.cameraToggle.checked) return;
+  try {
+    state.camera = await openCamera(els.cameraPreview);
+    els.cameraPreview.hidden = false;
+  } catch (err) {
+    state.camera = null;
+    showNotice(els.warning, cameraErrorMessage(err), "warning");
+    return;
+  }
+  const gapMs = Math.max(500, (limits.min_seconds * 1000) / (limits.face_frames + 1));
+  state.frameTimer = setInterval(async () => {
+    if (state.frames.length >= limits.face_frames) { clearInterval(state.frameTimer); return; }
+    const blob = await takeFrame(els.cameraPreview);
+    if (blob && state.frames.length < limits.face_frames) state.frames.push(blob);
+  }, gapMs);
+}
+
+function stopCamera() {
+  clearInterval(state.frameTimer);
+  closeCamera(state.camera, els.cameraPreview);
+  state.camera = null;
+  els.cameraPreview.hidden = true;
+}
 
 function formatTime(seconds) {
   const s = Math.floor(seconds);
@@ -155,6 +185,7 @@ async function startRecording() {
   els.levelHint.textContent = "Recording… speak now.";
   state.timer = setInterval(tick, 200);
   meter();
+  startCamera();
 }
 
 let lastHint = "";
@@ -191,6 +222,7 @@ function tick() {
 
 function cleanup() {
   state.recording = false;
+  stopCamera();
   clearInterval(state.timer);
   cancelAnimationFrame(state.raf);
   if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
@@ -232,6 +264,7 @@ function stopRecording({ reachedLimit = false } = {}) {
 function rerecord() {
   state.blob = null;
   state.chunks = [];
+  state.frames = [];
   els.review.hidden = true;
   els.start.hidden = false;
   els.elapsed.textContent = "0:00";
@@ -240,11 +273,12 @@ function rerecord() {
   startRecording();
 }
 
-async function submit(blob, filename, source, errorEl, buttons, statusEl) {
+async function submit(blob, filename, source, errorEl, buttons, statusEl, frames = []) {
   clearNotice(errorEl);
   const form = new FormData();
   form.append("audio", blob, filename);
   form.append("source", source);
+  frames.forEach((f, i) => form.append("frames", f, `frame${i}.jpg`));
   buttons.forEach((b) => { b.disabled = true; });
   statusEl.hidden = false;
   try {
@@ -262,7 +296,7 @@ els.start.addEventListener("click", startRecording);
 els.stop.addEventListener("click", () => stopRecording());
 els.rerecord.addEventListener("click", rerecord);
 els.send.addEventListener("click", () => {
-  if (state.blob) submit(state.blob, "recording.wav", "recording", els.error, [els.send, els.rerecord], els.sendStatus);
+  if (state.blob) submit(state.blob, "recording.wav", "recording", els.error, [els.send, els.rerecord], els.sendStatus, state.frames);
 });
 
 els.uploadForm.addEventListener("submit", (event) => {

@@ -100,6 +100,7 @@ function renderResult(submission) {
   $("yes-my-mood").hidden = picked; // a picked mood has no recording to learn the voice from
   if (!picked) renderChart(result.probabilities || {});
   renderTimeline(picked ? [] : result.timeline || []);
+  renderSignals(result.signals);
   if (result.low_confidence && !picked) {
     const box = $("low-confidence");
     box.textContent = "";
@@ -108,6 +109,23 @@ function renderResult(submission) {
     box.hidden = false;
     openCorrection(false);
   }
+}
+
+// With the camera on: what the voice and the face each said, and the weights that combined them.
+function renderSignals(signals) {
+  const section = $("signals-section");
+  section.hidden = !signals;
+  if (!signals) return;
+  const list = $("signals");
+  list.textContent = "";
+  const describe = (s) => (s.available ? `${s.label_name} (${percent(s.confidence)} confident)` : s.reason_text);
+  const w = signals.weights;
+  list.append(
+    h("dt", {}, "Your voice"), h("dd", { id: "signal-voice" }, describe(signals.voice)),
+    h("dt", {}, "Your face"), h("dd", { id: "signal-face" }, describe(signals.face)),
+    h("dt", {}, "Combined"), h("dd", { id: "signal-weights" },
+      `${percent(w.face)} face, ${percent(w.voice)} voice. ${signals.rule_text}`),
+  );
 }
 
 function renderChart(probabilities) {

@@ -14,3 +14,26 @@ def test_staff_can_inspect_submissions_in_the_admin_without_a_recording_link(cli
     assert page.status_code == 200
     assert "/recordings/" not in page.content.decode()
     assert client.get(f"/admin/accounts/user/{admin.id}/change/").status_code == 200
+
+
+def test_staff_set_the_fusion_weights_and_threshold_in_the_admin(client, user_factory):
+    from emotion.models import FusionSettings
+    from emotion.selectors import fusion_rules
+
+    client.force_login(user_factory(is_staff=True, is_superuser=True))
+    assert fusion_rules().face_weight == 0.6 and fusion_rules().voice_weight == 0.4  # the defaults
+    added = client.post("/admin/emotion/fusionsettings/add/",
+                        {"face_weight": "0.5", "voice_weight": "0.5", "min_confidence": "0.3"})  # fmt: skip
+    assert added.status_code == 302
+    rules = fusion_rules()
+    assert (rules.face_weight, rules.voice_weight, rules.min_confidence) == (0.5, 0.5, 0.3)
+    # One row only: no second one to add, none to delete.
+    assert client.get("/admin/emotion/fusionsettings/add/").status_code == 403
+    row = FusionSettings.objects.get()
+    bad = client.post(f"/admin/emotion/fusionsettings/{row.pk}/change/",
+                      {"face_weight": "1.5", "voice_weight": "0", "min_confidence": "0.3"})  # fmt: skip
+    assert bad.status_code == 200 and "less than or equal to 1" in bad.content.decode()
+    zero = client.post(f"/admin/emotion/fusionsettings/{row.pk}/change/",
+                       {"face_weight": "0", "voice_weight": "0", "min_confidence": "0.3"})  # fmt: skip
+    assert zero.status_code == 200 and "At least one of the two weights" in zero.content.decode()
+    assert fusion_rules().face_weight == 0.5

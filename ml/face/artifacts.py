@@ -1,0 +1,42 @@
+"""A trained face model on disk: ``weights.npz`` (each Keras layer's arrays by name, float32) and
+``config.json`` (labels, architecture, temperature, version). Serving reads these without Keras."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_FACE_MODEL_DIR = Path(__file__).resolve().parents[1] / "artifacts" / "face"
+WEIGHTS_FILE = "weights.npz"
+CONFIG_FILE = "config.json"
+
+
+def save_face_model(core, out: Path, *, train_config: dict, temperature: float,  # noqa: ANN001
+                    history: dict, held_out_accuracy: float, train_seconds: float) -> str:
+    """Write ``core``'s (keras.Model) weights and config to ``out``; returns the version."""
+    from ml.datasets import DEFAULT_LABELS
+
+    out.mkdir(parents=True, exist_ok=True)
+    arrays = {f"{layer.name}/{i}": np.asarray(w, np.float32)
+              for layer in core.layers for i, w in enumerate(layer.get_weights())}  # fmt: skip
+    np.savez_compressed(out / WEIGHTS_FILE, **arrays)  # type: ignore[arg-type]  # numpy stubs: names as kwargs
+    digest = hashlib.sha256(b"".join(a.tobytes() for a in arrays.values())).hexdigest()[:8]
+    version = f"face-{dt.date.today():%Y%m%d}-{digest}"
+    config = {"version": version, "labels": list(DEFAULT_LABELS), "temperature": temperature,
+              "model": train_config["model"], "train": train_config, "history": history,
+              "held_out_accuracy": held_out_accuracy, "train_seconds": round(train_seconds, 1)}  # fmt: skip
+    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+    return version
+
+
+def load_face_config(model_dir: Path) -> dict:
+    return json.loads((Path(model_dir) / CONFIG_FILE).read_text())
+
+
+def load_face_weights(model_dir: Path) -> dict[str, np.ndarray]:
+    with np.load(Path(model_dir) / WEIGHTS_FILE) as z:
+        return {k: z[k] for k in z.files}
