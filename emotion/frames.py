@@ -106,8 +106,6 @@ def frames_sweep(*, older_than: datetime) -> int:
         folder = f"{FOLDER}/{sub}"
         names = storage.listdir(folder)[1]
         if all(storage.get_modified_time(f"{folder}/{n}") < older_than for n in names):
-            for n in names:
-                storage.delete(f"{folder}/{n}")
-            storage.delete(folder)
+            frames_delete(submission_id=sub)
             count += 1
     return count

@@ -54,7 +54,7 @@ def _matched_chunk(args: tuple) -> tuple[list[int], list[np.ndarray]]:
 
     clips, indices, condition, fold_of = args
     configure_threads(1)
-    babble = BabbleBank(clips_all()) if condition.startswith("babble") else None
+    babble = BabbleBank(discover()) if condition.startswith("babble") else None
     kept, rows = [], []
     for i in indices:
         clip = clips[i]
@@ -67,10 +67,6 @@ def _matched_chunk(args: tuple) -> tuple[list[int], list[np.ndarray]]:
             continue
         kept.append(int(i))
     return kept, rows
-
-
-def clips_all():  # noqa: ANN201 - list[Clip]
-    return discover()
 
 
 def matched_copies(clips, condition: str, fold_of: dict[str, int], workers: int,  # noqa: ANN001

@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from ml.cli_output import EXIT_BAD_INPUT, print_predictions
+
 DEFAULT_REPORT_DIR = Path(__file__).resolve().parent / "artifacts" / "default" / "evaluation"
 
 
@@ -241,7 +242,6 @@ def cmd_adapt(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from ml.errors import AudioError
 
     predictor = _load_predictor(args.model, encoder=args.encoder)
     adapter = None
@@ -252,18 +252,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if made_for != predictor.version:
             raise AdapterError(f"the adapter in {args.adapter} was built for model {made_for or 'unknown'}, not "
                                f"{predictor.version}; build it again with `python -m ml adapt`")  # fmt: skip
-    status = 0
-    for f in args.files:
-        try:
-            p = predictor.predict_file(f, adapter=adapter)
-        except AudioError as exc:
-            print(f"{f}: {exc.user_message} ({exc.code})", file=sys.stderr)
-            status = EXIT_BAD_INPUT
-            continue
-        print(json.dumps({"file": f, "emotion": p.label, "confidence": round(p.confidence, 4),
-                          "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}}),
-              flush=True)  # fmt: skip
-    return status
+    return print_predictions(args.files, lambda f: predictor.predict_file(f, adapter=adapter))
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -225,11 +225,11 @@ def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
                    fold_of: dict[str, int], babble: BabbleBank | None) -> list[np.ndarray | None]:
     """The clip (as ``condition`` delivers it), then its room/device copies; a copy whose speech
     the degradation hid is None (left out), the clip itself raises."""
-    y, sr = load_audio(clip.path)
-    seed = variant_seed(clip.clip_id, 0)
     if condition == BABBLE_COPIES:
         assert room is not None
-        return [None] * (room.variants + 1) + _babble_copies(y, sr, clip, room, fold_of, babble)
+        return [None] * (room.variants + 1) + _babble_copies(clip, room, fold_of, babble)
+    y, sr = load_audio(clip.path)
+    seed = variant_seed(clip.clip_id, 0)
     if condition != "clean":
         y = apply_condition(y, condition, seed, babble=babble,
                             allowed=other_fold_voices(fold_of, clip.speaker))  # fmt: skip
@@ -245,13 +245,14 @@ def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
     return rows
 
 
-def _babble_copies(y: np.ndarray, sr: int, clip: Clip, room: RoomAugment, fold_of: dict[str, int],
+def _babble_copies(clip: Clip, room: RoomAugment, fold_of: dict[str, int],
                    babble: BabbleBank | None) -> list[np.ndarray | None]:
-    """``room.babble_copies`` copies of the clip with six voices of its own fold behind it (none
-    where the fold has no other speaker); a copy whose speech the voices hid is None."""
+    """``room.babble_copies`` copies of the clip with six voices of its own fold behind it (none,
+    and no decoding, where the fold has no other speaker); a copy whose speech the voices hid is None."""
     allowed = same_fold_voices(fold_of, clip.speaker)
     if not allowed or babble is None:
         return []
+    y, sr = load_audio(clip.path)
     rows: list[np.ndarray | None] = []
     for c in range(room.babble_copies):
         rng = np.random.default_rng(variant_seed(clip.clip_id, room.variants + 1 + c))

@@ -4,11 +4,12 @@ maps codes to HTTP statuses in ``moodify_site.api_errors``)."""
 from __future__ import annotations
 
 
-class AudioError(Exception):
-    """Base class: a recording we cannot turn into a prediction, with a sentence the user can act on."""
+class InputError(Exception):
+    """Base class: an input we cannot turn into a prediction, with a code and a sentence the user
+    can act on."""
 
-    code: str = "invalid_audio"
-    default_message: str = "We could not use this recording. Please record again."
+    code: str = "invalid_input"
+    default_message: str = "We could not use this input. Please try again."
 
     def __init__(self, user_message: str | None = None, *, detail: str | None = None) -> None:
         self.user_message = user_message or self.default_message
@@ -21,6 +22,13 @@ class AudioError(Exception):
 
     def to_dict(self) -> dict[str, str]:
         return {"error": self.code, "detail": self.user_message}
+
+
+class AudioError(InputError):
+    """A recording we cannot turn into a prediction."""
+
+    code = "invalid_audio"
+    default_message = "We could not use this recording. Please record again."
 
 
 class InvalidAudioError(AudioError):
@@ -59,23 +67,11 @@ class AudioTooLongError(AudioError):
     default_message = "The recording is too long. Please upload a shorter one."
 
 
-class FaceError(Exception):
-    """Base class: a camera frame or photo we cannot read a facial expression from, with a sentence
-    the user can act on (the same shape as :class:`AudioError`)."""
+class FaceError(InputError):
+    """A camera frame or photo we cannot read a facial expression from."""
 
-    code: str = "invalid_image"
-    default_message: str = "We could not use this picture. Please try again."
-
-    def __init__(self, user_message: str | None = None, *, detail: str | None = None) -> None:
-        self.user_message = user_message or self.default_message
-        self.detail = detail  # for logs only
-        super().__init__(self.user_message)
-
-    def __str__(self) -> str:
-        return self.user_message
-
-    def to_dict(self) -> dict[str, str]:
-        return {"error": self.code, "detail": self.user_message}
+    code = "invalid_image"
+    default_message = "We could not use this picture. Please try again."
 
 
 class ImageDecodeError(FaceError):
@@ -92,6 +88,7 @@ class NoFaceError(FaceError):
 
 
 __all__ = [
+    "InputError",
     "AudioError",
     "FaceError",
     "ImageDecodeError",

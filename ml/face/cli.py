@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from ml.cli_output import print_predictions
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -61,26 +61,10 @@ def add_parser(sub) -> None:  # noqa: ANN001 - argparse's subparsers action
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from ml.errors import FaceError
     from ml.face.predictor import FacePredictor
 
     predictor = FacePredictor.load(args.model)
-    status = 0
-    for f in args.images:
-        try:
-            p = predictor.predict([Path(f)])
-        except FaceError as exc:
-            print(f"{f}: {exc.user_message} ({exc.code})", file=sys.stderr)
-            status = EXIT_BAD_INPUT
-            continue
-        except OSError as exc:
-            print(f"{f}: cannot read the file ({exc.strerror or exc})", file=sys.stderr)
-            status = EXIT_BAD_INPUT
-            continue
-        print(json.dumps({"file": f, "emotion": p.label, "confidence": round(p.confidence, 4),
-                          "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()}}),
-              flush=True)  # fmt: skip
-    return status
+    return print_predictions(args.images, lambda f: predictor.predict([Path(f)]))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

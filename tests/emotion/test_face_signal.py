@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from emotion import services
 from emotion.models import FusionSettings, VoiceSubmission, recordings_storage
-from emotion.tasks import analyze_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -56,15 +55,6 @@ def face_frames() -> list[bytes]:
 @pytest.fixture(scope="module")
 def wall_frame() -> bytes:
     return _jpeg(np.full((480, 640), 110, np.uint8))
-
-
-@pytest.fixture
-def run_task(django_capture_on_commit_callbacks):
-    def run(submission_id) -> str:
-        with django_capture_on_commit_callbacks(execute=True):
-            return analyze_submission.apply(args=[str(submission_id)]).get()
-
-    return run
 
 
 def post(client, *, audio: bytes | None = None, frames: list[bytes] = (), **extra):

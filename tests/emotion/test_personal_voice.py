@@ -121,17 +121,6 @@ def test_deleting_the_account_deletes_its_examples(user, other_user):
     assert list(VoiceExample.objects.values_list("user_id", flat=True)) == [other_user.pk]
 
 
-@pytest.fixture
-def run_task(django_capture_on_commit_callbacks):
-    from emotion.tasks import analyze_submission
-
-    def run(submission_id) -> str:
-        with django_capture_on_commit_callbacks(execute=True):
-            return analyze_submission.apply(args=[str(submission_id)]).get()
-
-    return run
-
-
 def test_worker_answers_through_the_users_own_adapter_only(user, other_user, speech_clip, predictor, run_task):
     first = make_submission(user, speech_clip)
     run_task(first.id)

@@ -13,7 +13,6 @@ from accounts.services import profile_update
 from emotion import services
 from emotion.models import EmotionResult, VoiceSubmission
 from emotion.signals import emotion_result_stored
-from emotion.tasks import analyze_submission
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +23,6 @@ def make_submission(user, data: bytes) -> VoiceSubmission:
     submission.audio.save("recording", ContentFile(data), save=False)
     submission.save()
     return submission
-
-
-@pytest.fixture
-def run_task(django_capture_on_commit_callbacks):
-    def run(submission_id) -> str:
-        with django_capture_on_commit_callbacks(execute=True):
-            return analyze_submission.apply(args=[str(submission_id)]).get()
-
-    return run
 
 
 def test_analysis_stores_the_prediction_signals_it_and_drops_the_recording(user, speech_clip, predictor, run_task):

@@ -80,22 +80,23 @@ def test_babble_copies_carry_only_voices_of_the_clips_own_fold(monkeypatch: pyte
 
     # What the encoder would be given, not its embedding: the mixed waveform itself.
     monkeypatch.setattr(cache, "embed_speech", lambda y, sr: np.asarray(y)[None])
+    quiet = np.zeros(SAMPLE_RATE * 3, np.float32) + 1e-4
+    monkeypatch.setattr(cache, "load_audio", lambda path: (quiet, SAMPLE_RATE))
     clips = _clips()
     fold_of = speaker_fold_map(clips)
     speakers = sorted(fold_of)
     bank = _bank(speakers)
     room = RoomAugment(variants=2, babble_copies=2, babble_copy_snr_db=-20.0)
-    quiet = np.zeros(SAMPLE_RATE * 3, np.float32) + 1e-4
     for spk in speakers:
         clip = next(c for c in clips if c.speaker == spk)
-        rows = cache._babble_copies(quiet, SAMPLE_RATE, clip, room, fold_of, bank)
+        rows = cache._babble_copies(clip, room, fold_of, bank)
         assert len(rows) == 2 and not np.allclose(rows[0], rows[1])  # two different draws
         for row in rows:
             heard = _present(row[0], speakers)
             assert heard and all(fold_of[s] == fold_of[spk] and s != spk for s in heard), (spk, heard)
     # A voice alone in its fold (each TESS speaker) has nobody to be mixed with: no copy.
     lone = next(c for c in clips if c.speaker == speakers[0])
-    assert cache._babble_copies(quiet, SAMPLE_RATE, lone, room, {speakers[0]: 0, speakers[1]: 1}, bank) == []
+    assert cache._babble_copies(lone, room, {speakers[0]: 0, speakers[1]: 1}, bank) == []
 
 
 def test_mixing_hits_the_asked_signal_to_noise_ratio() -> None:
