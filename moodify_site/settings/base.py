@@ -274,6 +274,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, EMOTION_ANALYSIS_TIME_LIMIT_S) + CELERY_VISIBILITY_MARGIN_S,
     "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL_S", default=10),
     "unacked_restore_throttle": 1,
+    # A scan holds a Redis lock so two workers do not hand the same task out twice. kombu keeps it
+    # for 5 minutes when its holder dies mid-scan (a killed worker, Redis restarted under it), and
+    # every orphaned task then waited those 5 minutes; a scan takes milliseconds.
+    "unacked_mutex_expire": env.int("CELERY_RESTORE_LOCK_S", default=30),
     **REDIS_TIMEOUTS,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_S

@@ -84,7 +84,18 @@ def private_stack(stack_env, log_dir, tmp_path_factory) -> Iterator[PrivateStack
 
 
 def finished_states(stack: PrivateStack, owners: dict[str, Person]) -> list[dict]:
-    return [person.wait_until_finished(sid, timeout=FINISH_TIMEOUT_S) for sid, person in owners.items()]
+    try:
+        return [person.wait_until_finished(sid, timeout=FINISH_TIMEOUT_S) for sid, person in owners.items()]
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; {broker_state(stack)}") from exc
+
+
+def broker_state(stack: PrivateStack) -> str:
+    """Where the broker's tasks are: queued, handed out and not acknowledged, and the lock a
+    scan for orphaned tasks holds (seconds left)."""
+    client = redis.Redis.from_url(stack.redis.url)
+    return (f"broker: {client.llen('celery')} queued, {client.hlen('unacked')} unacknowledged, "
+            f"restore lock ttl {client.ttl('unacked_mutex')} s")
 
 
 def assert_each_done_or_failed_with_a_sentence(states: list[dict]) -> None:
