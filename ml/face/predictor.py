@@ -58,6 +58,14 @@ class FacePredictor:
     def load(cls, model_dir: str | Path | None = None, *, threads: int | None = None) -> FacePredictor:
         return cls(Path(model_dir) if model_dir is not None else DEFAULT_FACE_MODEL_DIR, threads=threads)
 
+    def warm_up(self) -> None:
+        """Load the face detector too (a worker does this before it takes work, so the first
+        camera submission does not pay for it)."""
+        try:
+            find_face(np.zeros((480, 640), np.uint8))
+        except NoFaceError:
+            pass
+
     def logits(self, crops: np.ndarray) -> np.ndarray:
         """Uncalibrated logits of uint8 48x48 crops ``(n, 48, 48)``."""
         from ml.face.preprocess import normalise

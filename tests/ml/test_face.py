@@ -150,3 +150,21 @@ def test_served_graph_computes_what_the_keras_model_does(face_predictor) -> None
     crops = (np.random.default_rng(0).random((5, 48, 48)) * 255).astype(np.uint8)
     ref = core.predict(normalise(crops), verbose=0)
     np.testing.assert_allclose(face_predictor.logits(crops), ref, atol=1e-4)
+
+
+def test_warm_up_loads_the_detector_before_the_first_camera_submission(face_predictor) -> None:
+    """A worker warms up before it takes work: the first frame must not pay for loading the detector."""
+    import threading
+
+    from ml.face import detect
+
+    loaded: list[bool] = []
+
+    def in_a_fresh_thread() -> None:  # the detector is per thread, as the worker's pool process runs it
+        face_predictor.warm_up()
+        loaded.append(getattr(detect._local, "cascade", None) is not None)
+
+    thread = threading.Thread(target=in_a_fresh_thread)
+    thread.start()
+    thread.join()
+    assert loaded == [True]
