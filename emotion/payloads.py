@@ -40,6 +40,8 @@ def result_payload(result: EmotionResult, *, names: dict[str, str] | None = None
         "probabilities": result.probabilities,
         "low_confidence": is_low_confidence(result.confidence),
         "model_version": result.model_version,
+        # Which of the user's personal adapters answered ("" for the shared model alone).
+        "adapter_version": result.adapter_version,
         "speech_duration_s": result.speech_duration_s,
         "timings_ms": result.timings_ms,
         "timeline": [

@@ -55,7 +55,7 @@ class EmotionResultSerializer(serializers.ModelSerializer):
         model = EmotionResult
         fields = [
             "label", "label_name", "confidence", "probabilities", "low_confidence",
-            "model_version", "speech_duration_s", "timings_ms", "timeline", "signals",
+            "model_version", "adapter_version", "speech_duration_s", "timings_ms", "timeline", "signals",
         ]  # fmt: skip
 
 

@@ -121,7 +121,8 @@ def test_deleting_the_account_deletes_its_examples(user, other_user):
     assert list(VoiceExample.objects.values_list("user_id", flat=True)) == [other_user.pk]
 
 
-def test_worker_answers_through_the_users_own_adapter_only(user, other_user, speech_clip, predictor, run_task):
+def test_worker_answers_through_the_users_own_adapter_only(api_client, user, other_user, speech_clip, predictor,
+                                                           run_task):
     first = make_submission(user, speech_clip)
     run_task(first.id)
     before = EmotionResult.objects.get(submission=first)
@@ -142,3 +143,8 @@ def test_worker_answers_through_the_users_own_adapter_only(user, other_user, spe
     assert adapted.probabilities[wanted] > 2 * before.probabilities[wanted]
     # Someone else with the same recording gets exactly the shared model's answer.
     assert unadapted.adapter_version == "" and unadapted.probabilities == before.probabilities
+    # The API says which adapter answered.
+    for person, submission, version in ((user, mine, adapted.adapter_version), (other_user, theirs, "")):
+        api_client.force_authenticate(person)
+        body = api_client.get(f"/api/v1/submissions/{submission.id}/").json()
+        assert body["result"]["adapter_version"] == version
