@@ -148,3 +148,26 @@ def test_worker_answers_through_the_users_own_adapter_only(api_client, user, oth
         api_client.force_authenticate(person)
         body = api_client.get(f"/api/v1/submissions/{submission.id}/").json()
         assert body["result"]["adapter_version"] == version
+
+
+def test_a_new_correction_changes_the_next_answer_at_once(user, speech_clip, predictor, run_task):
+    """The worker keeps a user's built adapter between analyses; a new example must not wait."""
+    first = make_submission(user, speech_clip)
+    run_task(first.id)
+    wanted = "sad" if EmotionResult.objects.get(submission=first).label != "sad" else "angry"
+    services.voice_example_record(user=user, submission=first, emotion=wanted, source="correction")
+    versions = []
+    for _ in range(2):
+        again = make_submission(user, speech_clip)
+        run_task(again.id)
+        versions.append(EmotionResult.objects.get(submission=again).adapter_version)
+    services.voice_example_record(user=user, submission=again, emotion=wanted, source="correction")
+    latest = make_submission(user, speech_clip)
+    run_task(latest.id)
+    after = EmotionResult.objects.get(submission=latest).adapter_version
+    assert versions[0] == versions[1] and versions[0].startswith("pv1-1-")
+    assert after.startswith("pv1-2-")
+    services.voice_examples_reset(user=user)
+    reset = make_submission(user, speech_clip)
+    run_task(reset.id)
+    assert EmotionResult.objects.get(submission=reset).adapter_version == ""
