@@ -93,6 +93,17 @@ def submissions_stuck(*, now: datetime | None = None) -> QuerySet[VoiceSubmissio
     )
 
 
+def submissions_lost(*, now: datetime | None = None) -> QuerySet[VoiceSubmission]:
+    """Everyone's submissions still `queued` after EMOTION_REQUEUE_AFTER_S, but not yet stuck
+    (EMOTION_STUCK_AFTER_S): their task may be lost."""
+    now = now or timezone.now()
+    return VoiceSubmission.objects.annotate(moved_at=Coalesce("started_at", "created_at")).filter(
+        status=VoiceSubmission.Status.QUEUED,
+        moved_at__lt=now - timedelta(seconds=settings.EMOTION_REQUEUE_AFTER_S),
+        moved_at__gte=now - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S),
+    )
+
+
 @dataclass(frozen=True)
 class PipelineBacklog:
     """Everyone's unfinished submissions, as an operator watches them."""

@@ -240,16 +240,17 @@ def _audio_or_face_check(*, data: bytes, frames: list[bytes]) -> AudioCheck:
         return AudioCheck(duration_s=header.duration_s or 0.0, content_type=header.content_type)
 
 
-def _enqueue_analysis(submission_id: UUID, *, replace_result: bool = False) -> None:
+def _enqueue_analysis(submission_id: UUID, *, replace_result: bool = False, fail_if_unavailable: bool = True) -> None:
     """Queue the analysis (or, for a done submission, its re-analysis); if the broker cannot be
     reached, raise ``AnalysisUnavailableError``, after failing a first analysis with its sentence
-    so the submission is not left `queued` forever (a re-analysis leaves the result in place)."""
+    so the submission is not left `queued` forever (a re-analysis leaves the result in place;
+    ``fail_if_unavailable`` False: the reaper's retry leaves the submission queued)."""
     try:
         _task(REANALYZE_TASK if replace_result else ANALYZE_TASK).delay(str(submission_id))
     except Exception as exc:
         logger.exception("submission %s: could not be queued", submission_id)
         error = AnalysisUnavailableError()
-        if not replace_result:
+        if not replace_result and fail_if_unavailable:
             submission_fail(submission_id=submission_id, code=error.code, detail=error.user_message)
         raise error from exc
 
@@ -614,6 +615,23 @@ def submissions_fail_stuck(*, now: datetime | None = None) -> int:
     for submission_id in selectors.submissions_stuck(now=now).values_list("id", flat=True):
         failed = submission_fail(submission_id=submission_id, code="stuck", detail=STUCK_DETAIL)
         count += failed is not None and failed.failure_code == "stuck"
+    return count
+
+
+def submissions_requeue_lost(*, now: datetime | None = None) -> int:
+    """Send the analysis task again for submissions queued so long that their task may be lost
+    (run by Celery beat with the reaper). A duplicate of a task that was only slow finds the
+    submission finished, or waits for the first to release it, and changes nothing. Returns how
+    many were sent again."""
+    count = 0
+    for submission_id in selectors.submissions_lost(now=now).values_list("id", flat=True):
+        logger.warning("submission %s: still queued after %d s, its analysis is queued again",
+                       submission_id, settings.EMOTION_REQUEUE_AFTER_S)  # fmt: skip
+        try:
+            _enqueue_analysis(submission_id, replace_result=False, fail_if_unavailable=False)
+        except AnalysisUnavailableError:
+            break  # the broker is away: the next run tries again
+        count += 1
     return count
 
 

@@ -104,6 +104,8 @@ def reanalyze_submission(submission_id: str) -> str:
 
 @shared_task(acks_late=True)
 def fail_stuck_submissions() -> dict[str, int]:
-    """Fail submissions stuck in the queue or in analysis, with a sentence, and delete recordings no
-    submission points to (scheduled by Celery beat)."""
-    return {"failed": services.submissions_fail_stuck(), "orphans_deleted": services.recordings_delete_orphans()}
+    """Queue again the analyses of submissions whose task may be lost, fail those stuck in the queue
+    or in analysis far longer, with a sentence, and delete recordings no submission points to
+    (scheduled by Celery beat)."""
+    return {"failed": services.submissions_fail_stuck(), "requeued": services.submissions_requeue_lost(),
+            "orphans_deleted": services.recordings_delete_orphans()}

@@ -158,7 +158,7 @@ EMOTION_PROBE_MEMORY_BYTES = 512 * 1024 * 1024
 EMOTION_LOW_CONFIDENCE = env.float("EMOTION_LOW_CONFIDENCE", default=0.4)
 EMOTION_RETENTION_DAYS = 30
 # Personal voice: the most recent labelled examples of a user that their adapter is built from
-# (each analysis builds it afresh in the worker; ml.personal).
+# (built in the worker, kept per process until the user's examples change; ml.personal).
 PERSONAL_VOICE_MAX_EXAMPLES = 200
 # A submission still `queued` or `processing` this long after it last moved is failed with a
 # sentence, and its recording handled per its owner's retention (Celery beat checks every
@@ -280,6 +280,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_mutex_expire": env.int("CELERY_RESTORE_LOCK_S", default=30),
     **REDIS_TIMEOUTS,
 }
+# A submission still `queued` this long after it was accepted has lost its task (a worker killed
+# between taking the message from Redis and recording it as handed out: kombu cannot hand such a
+# message out again); the reaper sends its task again (an analysis is safe to run twice). Longer
+# than a task can legitimately wait for a restore (the visibility timeout) plus a minute.
+EMOTION_REQUEUE_AFTER_S = env.int(
+    "EMOTION_REQUEUE_AFTER_S", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
+)
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_S
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

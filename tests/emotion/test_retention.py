@@ -100,6 +100,29 @@ def test_a_submission_stuck_in_the_queue_or_in_analysis_is_failed_with_a_sentenc
     assert recordings_of(other_user) == [Path(kept.audio.path)]
 
 
+def test_a_submission_whose_task_was_lost_is_analysed_when_the_reaper_runs(user, speech_clip, settings,
+                                                                        django_capture_on_commit_callbacks):
+    """A worker killed between taking a task from Redis and recording it as handed out loses that
+    task for good: the reaper sends it again, and the person gets a result, not "stuck"."""
+    from moodify_site.celery import app as celery_app
+
+    lost = submit(user, speech_clip)  # its task was never sent: as good as lost
+    waiting = submit(user, speech_clip)  # queued a moment ago: its task is still on its way
+    VoiceSubmission.objects.filter(id=lost.id).update(
+        created_at=timezone.now() - timedelta(seconds=settings.EMOTION_REQUEUE_AFTER_S + 5))
+    celery_app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            outcome = fail_stuck_submissions.apply().get()
+    finally:
+        celery_app.conf.task_always_eager = False
+    assert outcome["requeued"] == 1 and outcome["failed"] == 0
+    lost.refresh_from_db()
+    waiting.refresh_from_db()
+    assert lost.status == "done" and lost.result.label
+    assert waiting.status == "queued"
+
+
 def test_a_submission_queued_again_by_staff_is_not_taken_for_stuck(user, speech_clip, django_capture_on_commit_callbacks):
     profile_update(user=user, recording_retention="forever")
     submission = submit(user, speech_clip)

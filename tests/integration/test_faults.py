@@ -65,10 +65,15 @@ def private_stack(stack_env, log_dir, tmp_path_factory) -> Iterator[PrivateStack
         private_redis.start()
         postgres.create_from(stack_env["DATABASE_URL"])
         worker_metrics_port = free_port()
+        # As production runs it, Celery beat sends the reaper, here every 5 s: it queues again a
+        # task lost with a killed worker (EMOTION_REQUEUE_AFTER_S).
         env = {**stack_env, "REDIS_URL": private_redis.url, "DATABASE_URL": postgres.url,
                "PRIVATE_MEDIA_ROOT": str(folder / "private"), "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
-               "WORKER_METRICS_PORT": str(worker_metrics_port)}  # fmt: skip
-        worker = ManagedProcess("celery-worker-faults", WORKER_CMD, env, log_dir)
+               "WORKER_METRICS_PORT": str(worker_metrics_port), "EMOTION_REAPER_INTERVAL_S": "5",
+               "EMOTION_REQUEUE_AFTER_S": "45"}  # fmt: skip
+        worker = ManagedProcess("celery-worker-faults", [*WORKER_CMD, "--beat", "--schedule", str(folder / "beat"),
+                                                         "--scheduler", "operations.beat:HeartbeatScheduler"],
+                                env, log_dir)  # fmt: skip
         port = free_port()
         web = daphne_process("daphne-faults", env, log_dir, port)
         processes += [worker, web]
