@@ -628,7 +628,7 @@ def submissions_requeue_lost(*, now: datetime | None = None) -> int:
         logger.warning("submission %s: still queued after %d s, its analysis is queued again",
                        submission_id, settings.EMOTION_REQUEUE_AFTER_S)  # fmt: skip
         try:
-            _enqueue_analysis(submission_id, replace_result=False, fail_if_unavailable=False)
+            _enqueue_analysis(submission_id, fail_if_unavailable=False)
         except AnalysisUnavailableError:
             break  # the broker is away: the next run tries again
         count += 1
