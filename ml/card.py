@@ -200,6 +200,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         "variants_tried": load("variants.json"),
         "serving": load("serving.json"),
         "personal_voice": _personal_voice(load("personal-voice.json")),
+        "personal_voice_loso": _personal_voice(load("personal-voice-loso.json")),
         "training": {"config": config.to_dict(), "seconds": train_seconds,
                      "augmentation": augmentation_text(config),
                      "note": "final model trained on all clips (+ augmented copies) for the "
@@ -224,10 +225,11 @@ PERSONAL_VOICE_TABLES = {
 }
 
 
-def _personal_voice_markdown(pv: dict | None) -> list[str]:
+def _personal_voice_markdown(pv: dict | None, *, title: str = "## Personal voice",
+                              report: str = "personal-voice.json") -> list[str]:
     if not pv:
         return []
-    lines = ["## Personal voice", "",
+    lines = [title, "",
              "Each user's confirmations and corrections build a small adapter (`ml/personal.py`): their "
              "voice's offset from the training voices, shrunk by n / (n + tau), and used only when it does "
              f"not lower leave-one-out accuracy on their own examples. Protocol: {pv['protocol_text']} "
@@ -244,7 +246,7 @@ def _personal_voice_markdown(pv: dict | None) -> list[str]:
                 lines.append(f"| {k} | {title} | {method} | {v['mean']:.1f}% | {v['std']:.1f} | "
                              f"{v['worst_speaker']} {v['worst']:.1f}% | {v['mean_change']:+.1f} | "
                              f"{v['largest_loss']:+.1f} | {v['speakers_worse_by_over_2']} |")  # fmt: skip
-    lines += ["", f"Per speaker: `evaluation/personal-voice.json`. {pv.get('note', '')}", ""]
+    lines += ["", f"Per speaker: `evaluation/{report}`. {pv.get('note', '')}", ""]
     return lines
 
 
@@ -389,6 +391,8 @@ def render_markdown(card: dict) -> str:
         lines.append("")
     lines += _serving_markdown(card.get("serving"))
     lines += _personal_voice_markdown(card.get("personal_voice"))
+    lines += _personal_voice_markdown(card.get("personal_voice_loso"), title="### Personal voice, leaving one speaker out",
+                                      report="personal-voice-loso.json")  # fmt: skip
     tr = card["training"]
     secs = tr["seconds"]
     lines += ["## Training", "",
