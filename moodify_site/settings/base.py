@@ -276,13 +276,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
     # A scan holds a Redis lock so two workers do not hand the same task out twice. kombu keeps it
     # for 5 minutes when its holder dies mid-scan (a killed worker, Redis restarted under it), and
-    # every orphaned task then waited those 5 minutes; a scan takes milliseconds.
+    # every orphaned task would then wait those 5 minutes; a scan takes milliseconds.
     "unacked_mutex_expire": env.int("CELERY_RESTORE_LOCK_S", default=30),
     **REDIS_TIMEOUTS,
 }
-# A submission still `queued` this long after it was accepted has lost its task (a worker killed
-# between taking the message from Redis and recording it as handed out: kombu cannot hand such a
-# message out again); the reaper sends its task again (an analysis is safe to run twice). Longer
+# A submission still `queued` this long after it was accepted may have lost its task (a worker
+# killed between taking the message from Redis and recording it as handed out: kombu cannot hand
+# such a message out again); the reaper sends its task again (an analysis is safe to run twice). Longer
 # than a task can legitimately wait for a restore (the visibility timeout) plus a minute.
 EMOTION_REQUEUE_AFTER_S = env.int(
     "EMOTION_REQUEUE_AFTER_S", default=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
