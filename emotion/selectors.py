@@ -84,20 +84,22 @@ def emotion_stats(*, user: User, date_from: date | None = None, date_to: date | 
 UNFINISHED = (VoiceSubmission.Status.QUEUED, VoiceSubmission.Status.PROCESSING)
 
 
+def _by_last_move() -> QuerySet[VoiceSubmission]:
+    # A submission queued again by staff has started_at set to when that happened.
+    return VoiceSubmission.objects.annotate(moved_at=Coalesce("started_at", "created_at"))
+
+
 def submissions_stuck(*, now: datetime | None = None) -> QuerySet[VoiceSubmission]:
     """Everyone's submissions left `queued` or `processing` for longer than EMOTION_STUCK_AFTER_S."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S)
-    # A submission queued again by staff has started_at set to when that happened.
-    return VoiceSubmission.objects.annotate(moved_at=Coalesce("started_at", "created_at")).filter(
-        status__in=UNFINISHED, moved_at__lt=cutoff
-    )
+    return _by_last_move().filter(status__in=UNFINISHED, moved_at__lt=cutoff)
 
 
 def submissions_lost(*, now: datetime | None = None) -> QuerySet[VoiceSubmission]:
     """Everyone's submissions still `queued` after EMOTION_REQUEUE_AFTER_S, but not yet stuck
     (EMOTION_STUCK_AFTER_S): their task may be lost."""
     now = now or timezone.now()
-    return VoiceSubmission.objects.annotate(moved_at=Coalesce("started_at", "created_at")).filter(
+    return _by_last_move().filter(
         status=VoiceSubmission.Status.QUEUED,
         moved_at__lt=now - timedelta(seconds=settings.EMOTION_REQUEUE_AFTER_S),
         moved_at__gte=now - timedelta(seconds=settings.EMOTION_STUCK_AFTER_S),
