@@ -67,10 +67,11 @@ class FacePredictor:
             pass
 
     def logits(self, crops: np.ndarray) -> np.ndarray:
-        """Uncalibrated logits of uint8 48x48 crops ``(n, 48, 48)``."""
-        from ml.face.preprocess import normalise
+        """Uncalibrated logits of uint8 48x48 crops ``(n, 48, 48)``, each averaged with its mirror
+        image's (:func:`ml.face.preprocess.mirror_averaged`)."""
+        from ml.face.preprocess import mirror_averaged, normalise
 
-        return self._session.run(["logits"], {"face": normalise(crops)})[0]
+        return mirror_averaged(lambda x: self._session.run(["logits"], {"face": x})[0], normalise(crops))
 
     def predict(self, frames: Sequence[Image]) -> FacePrediction:
         """One result for a few frames of the same moment (files, bytes or arrays). Frames without

@@ -61,7 +61,7 @@ def train(x: np.ndarray, y: np.ndarray, cfg: FaceTrainConfig, *, verbose: int = 
     from ml.calibration import fit_temperature
     from ml.face.augment import augment_batch
     from ml.face.model import build_core
-    from ml.face.preprocess import normalise
+    from ml.face.preprocess import mirror_averaged, normalise
 
     keras.utils.set_random_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -80,6 +80,10 @@ def train(x: np.ndarray, y: np.ndarray, cfg: FaceTrainConfig, *, verbose: int = 
                  weighted_metrics=["accuracy"])  # fmt: skip
     x_held = normalise(x[held_idx])
     best = _BestEpoch(core, x_held, y[held_idx])
+
+    def held_logits() -> np.ndarray:  # as served: each face with its mirror image
+        return mirror_averaged(lambda b: core.predict(b, batch_size=256, verbose=0), x_held)
+
     history: dict[str, list[float]] = {}
     t0 = time.time()
     for epoch in range(cfg.epochs):
@@ -92,14 +96,12 @@ def train(x: np.ndarray, y: np.ndarray, cfg: FaceTrainConfig, *, verbose: int = 
         for k, vals in hist.history.items():
             history.setdefault(k, []).extend(float(v) for v in vals)
         if on_best is not None and best.best_score > before:
-            on_best(TrainedFaceModel(core, fit_temperature(core.predict(x_held, batch_size=256, verbose=0),
-                                                           y[held_idx]),
+            on_best(TrainedFaceModel(core, fit_temperature(held_logits(), y[held_idx]),
                                      {**history, "held_out_accuracy": list(best.scores)}, best.best_score,
                                      time.time() - t0))  # fmt: skip
     seconds = time.time() - t0
     core.set_weights(best.weights)
-    logits = core.predict(x_held, batch_size=256, verbose=0)
-    temperature = fit_temperature(logits, y[held_idx])
+    temperature = fit_temperature(held_logits(), y[held_idx])
     history["held_out_accuracy"] = best.scores
     return TrainedFaceModel(core, temperature, history, best.best_score, seconds)
 

@@ -139,7 +139,7 @@ def test_cli_prints_one_json_line_per_image_and_exits_2_on_a_frame_without_face(
 def test_served_graph_computes_what_the_keras_model_does(face_predictor) -> None:
     from ml.face.artifacts import load_face_weights
     from ml.face.model import FaceModelConfig, build_core
-    from ml.face.preprocess import normalise
+    from ml.face.preprocess import mirror_averaged, normalise
 
     core = build_core(FaceModelConfig.from_dict(face_predictor.config["model"]))
     weights = load_face_weights(face_predictor.model_dir)
@@ -148,8 +148,17 @@ def test_served_graph_computes_what_the_keras_model_does(face_predictor) -> None
         if arrays:
             layer.set_weights(arrays)
     crops = (np.random.default_rng(0).random((5, 48, 48)) * 255).astype(np.uint8)
-    ref = core.predict(normalise(crops), verbose=0)
+    ref = mirror_averaged(lambda x: core.predict(x, verbose=0), normalise(crops))
     np.testing.assert_allclose(face_predictor.logits(crops), ref, atol=1e-4)
+
+
+def test_a_mirrored_camera_reads_the_same_expression(face_predictor) -> None:
+    """Front cameras and browsers mirror the picture or not; the answer must not depend on it."""
+    from ml.face.data import load_split
+
+    x, _ = load_split("val")
+    crops = x[:: len(x) // 40][:40]
+    np.testing.assert_allclose(face_predictor.logits(crops[:, :, ::-1]), face_predictor.logits(crops), atol=1e-4)
 
 
 def test_warm_up_loads_the_detector_before_the_first_camera_submission(face_predictor) -> None:
