@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ml.datasets import Clip
-from ml.train import TrainConfig
+from ml.config import TrainConfig
 
 LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0) and TESS (CC BY-NC-ND 4.0): the bundled model is for "
@@ -265,9 +265,15 @@ def refresh_card(model_dir: Path, report_dir: Path | None = None) -> dict[str, A
     card = build_card(old["data"], TrainConfig.from_dict(cfg["train"]), cv_report=cv,
                       report_dir=report_dir, train_seconds=old["training"]["seconds"])  # fmt: skip
     card["version"] = cfg["version"]
-    (model_dir / "model_card.json").write_text(json.dumps(card, indent=2))
-    (model_dir / "MODEL_CARD.md").write_text(render_markdown(card))
+    write_card(model_dir, card)
     return card
+
+
+def write_card(model_dir: Path, card: dict[str, Any]) -> None:
+    """``model_card.json``, and ``MODEL_CARD.md`` rendered from it when the card names its model."""
+    (model_dir / "model_card.json").write_text(json.dumps(card, indent=2))
+    if card.get("name"):
+        (model_dir / "MODEL_CARD.md").write_text(render_markdown(card))
 
 
 def render_markdown(card: dict) -> str:

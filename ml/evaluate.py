@@ -12,17 +12,10 @@ import numpy as np
 
 from ml.cache import FeatureSet
 from ml.calibration import choose_calibration, crossfitted_temperature_probs, reliability, softmax
-from ml.datasets import LABEL_MAPS
-from ml.folds import speaker_fold_map, speaker_folds
-from ml.train import (
-    TrainConfig,
-    corpus_folds,
-    fit,
-    fold_items,
-    predict_logits,
-    random_folds,
-    targets_for,
-)
+from ml.config import TrainConfig
+from ml.datasets import LABEL_MAPS, targets_for
+from ml.fitting import fit, fold_items, predict_logits
+from ml.folds import corpus_folds, random_folds, speaker_fold_map, speaker_folds
 
 PROTOCOLS = {
     "speaker": "speaker-independent grouped 5-fold (GroupKFold by speaker)",

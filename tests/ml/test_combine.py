@@ -8,7 +8,7 @@ import pytest
 
 from ml.evaluate import _report, combine_members, load_report, write_report
 from ml.model import ModelConfig
-from ml.train import TrainConfig
+from ml.config import TrainConfig
 
 LABELS = ("angry", "disgust", "fearful", "happy", "neutral", "sad", "surprised")
 
