@@ -138,23 +138,22 @@ def augmentation_text(config: TrainConfig) -> str:
             + "; ".join(parts) + "; SpecAugment time/feature masks in the model")
 
 
-def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | None,
-               report_dir: Path, train_seconds: dict[str, float]) -> dict[str, Any]:
-    def load(name: str) -> dict | None:
-        p = report_dir / name
-        return json.loads(p.read_text()) if p.exists() else None
+def _targets(cv_report: dict | None) -> dict[str, Any] | None:
+    """The project's accuracy targets against the speaker-independent evaluation."""
+    if not cv_report:
+        return None
+    rav = cv_report["per_corpus"].get("ravdess", {}).get("accuracy")
+    uar = cv_report["overall"]["uar"]
+    return {
+        "ravdess_accuracy_target": 0.70, "ravdess_accuracy": rav,
+        "ravdess_met": bool(rav is not None and rav >= 0.70),
+        "overall_uar_target": 0.70, "overall_uar": uar, "overall_uar_met": bool(uar >= 0.70),
+    }  # fmt: skip
 
-    targets = None
-    if cv_report:
-        rav = cv_report["per_corpus"].get("ravdess", {}).get("accuracy")
-        uar = cv_report["overall"]["uar"]
-        targets = {
-            "ravdess_accuracy_target": 0.70, "ravdess_accuracy": rav,
-            "ravdess_met": bool(rav is not None and rav >= 0.70),
-            "overall_uar_target": 0.70, "overall_uar": uar, "overall_uar_met": bool(uar >= 0.70),
-        }  # fmt: skip
-    whisper = config.model.frontend == "whisper"
-    if whisper:
+
+def _architecture(config: TrainConfig) -> str:
+    """The model in one line: its front end, its head, and the ensemble it may be part of."""
+    if config.model.frontend == "whisper":
         head = (f"dense {config.model.head_units} (GELU) -> " if config.model.head_units else "")
         architecture = ("Whisper log-mel (80 bands, 25/10 ms) -> frozen Whisper tiny.en audio encoder "
                         "(2 Conv1D layers + 4 transformer blocks, 7.6 M parameters, pretrained on "
@@ -174,27 +173,47 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
                         for i in range(config.model.members))  # fmt: skip
         if len(kinds) > 1:
             architecture += " (" + "; ".join(f"{n} {kind}" for kind, n in kinds.items()) + ")"
-    random_report = load("report-random.json")
-    random_brief = _brief(random_report)
-    if random_report and random_brief and random_report.get("train_config") != json.loads(json.dumps(config.to_dict())):
-        random_brief["config_note"] = ("measured with an earlier training configuration (its "
-                                       "report's train_config), not re-run for the shipped one")
+    return architecture
+
+
+def _random_brief(report: dict | None, config: TrainConfig) -> dict | None:
+    """The random-split evaluation, noted when it was measured with another training config."""
+    brief = _brief(report)
+    if report and brief and report.get("train_config") != json.loads(json.dumps(config.to_dict())):
+        brief["config_note"] = ("measured with an earlier training configuration (its "
+                                "report's train_config), not re-run for the shipped one")
+    return brief
+
+
+# The card's title per front end.
+CARD_NAMES = {
+    "whisper": "Moodify speech emotion recognition (frozen Whisper tiny.en encoder + dense head)",
+    "acoustic": "Moodify speech emotion recognition (Conv1D + attentive pooling)",
+}
+INPUTS = ("any wav/flac/ogg/opus/mp3/webm/mp4 recording up to 60 s with at least 0.5 s of "
+          "speech; decoded to 16 kHz mono; the speech found by voice activity (Silero VAD) "
+          "is kept, RMS-normalised and cut into equal windows of at most 5 s, each scored "
+          "by the model; the recording's result averages the windows' logits, and the "
+          "windows form its timeline")
+
+
+def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | None,
+               report_dir: Path, train_seconds: dict[str, float]) -> dict[str, Any]:
+    def load(name: str) -> dict | None:
+        p = report_dir / name
+        return json.loads(p.read_text()) if p.exists() else None
+
     return {
-        "name": ("Moodify speech emotion recognition (frozen Whisper tiny.en encoder + dense head)"
-                 if whisper else "Moodify speech emotion recognition (Conv1D + attentive pooling)"),
-        "targets": targets,
+        "name": CARD_NAMES[config.model.frontend],
+        "targets": _targets(cv_report),
         "labels": list(cv_report["labels"]) if cv_report else None,
         "label_map": config.label_map,
-        "inputs": "any wav/flac/ogg/opus/mp3/webm/mp4 recording up to 60 s with at least 0.5 s of "
-                  "speech; decoded to 16 kHz mono; the speech found by voice activity (Silero VAD) "
-                  "is kept, RMS-normalised and cut into equal windows of at most 5 s, each scored "
-                  "by the model; the recording's result averages the windows' logits, and the "
-                  "windows form its timeline",
-        "architecture": architecture,
+        "inputs": INPUTS,
+        "architecture": _architecture(config),
         "data": data,
         "evaluation_speaker_independent": _brief(cv_report),
         "robustness": _robustness(cv_report),
-        "evaluation_random_split_not_speaker_independent": random_brief,
+        "evaluation_random_split_not_speaker_independent": _random_brief(load("report-random.json"), config),
         "evaluation_cross_corpus": _brief(load("report-corpus.json")),
         "baseline_svm_speaker_independent": load("baseline-svm.json"),
         "variants_tried": load("variants.json"),
@@ -206,7 +225,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
                      "note": "final model trained on all clips (+ augmented copies) for the "
                              "fixed epoch budget that cross-validation used"},  # fmt: skip
         "limitations": LIMITATIONS,
-        "licence": LICENCE + (WHISPER_LICENCE if whisper else ""),
+        "licence": LICENCE + (WHISPER_LICENCE if config.model.frontend == "whisper" else ""),
     }
 
 
