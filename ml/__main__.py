@@ -81,14 +81,7 @@ def _conditions(fs, args: argparse.Namespace, config) -> dict:  # noqa: ANN001 -
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ml.evaluate import (
-        baseline_svm,
-        combine_members,
-        cross_validate,
-        load_report,
-        summary_line,
-        write_report,
-    )
+    from ml.evaluate import baseline_svm, cross_validate, summary_line, write_report
     from ml.runtime import configure_threads
 
     configure_threads()
@@ -109,6 +102,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     protocols = ["speaker", "random"] if args.protocol == "both" else [args.protocol]
     for proto in protocols:
         if args.combine:
+            # Model H's ensemble, from its members' reports: research (research/ensemble.py).
+            from research.ensemble import combine_members, load_report
+
             members = [load_report(Path(d), proto) for d in args.combine]
             report = combine_members(members, config)
         else:
@@ -287,7 +283,7 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 
 def cmd_select(args: argparse.Namespace) -> int:
-    from ml.select import select_from_reports
+    from research.select import select_from_reports
 
     result = select_from_reports([Path(d) for d in args.reports], max_members=args.max_members)
     if args.out:

@@ -1,5 +1,6 @@
 """Inside ``ml/``: serving never imports training, evaluation, the card or research code, and no
-module imports back into one that imports it. Read from the source with ``ast``, function-level
+module imports back into one that imports it. ``research/`` depends on ``ml`` one way: of ``ml/``,
+only the command line reaches it. Read from the source with ``ast``, function-level
 imports included (see ``test_import_cycles``)."""
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests.architecture.test_import_cycles import ROOT, _imports, _module_name, 
 SERVING = ("ml.predictor", "ml.serving", "ml.audio", "ml.vad", "ml.segments", "ml.personal")
 # Training, evaluation, reporting and research: what serving must not reach.
 TRAINING = ("ml.config", "ml.fitting", "ml.artifacts", "ml.sample_weights", "ml.folds", "ml.cache",
-            "ml.evaluate", "ml.card", "ml.select", "ml.personal_eval", "ml.robustness", "ml.rooms",
+            "ml.evaluate", "ml.card", "ml.personal_eval", "ml.robustness", "ml.rooms",
             "ml.augment", "ml.score", "ml.ctranslate2", "ml.__main__", "experiments", "research")  # fmt: skip
 
 
@@ -60,3 +61,31 @@ def test_a_training_import_inside_a_serving_function_is_found(tmp_path: Path):
     source.write_text("def f():\n    from ml.cache import FeatureSet\n")
     graph = {"ml.predictor": {m for m in _imports(source, "ml.predictor") if m.startswith("ml.")}}
     assert "ml.cache" in reachable(graph, "ml.predictor")
+
+
+# The command line's research commands (`evaluate --combine`, `select`) are the one way in.
+RESEARCH_ENTRY = {"ml.__main__"}
+
+
+def _research_imports(root: Path) -> dict[str, set[str]]:
+    """Each module under ``root`` -> the ``research`` modules it imports."""
+    found = {}
+    for path in root.rglob("*.py"):
+        module = _module_name(path)
+        names = {m for m in _imports(path, module) if m == "research" or m.startswith("research.")}
+        if names:
+            found[module] = names
+    return found
+
+
+def test_only_the_command_line_of_ml_imports_research():
+    found = _research_imports(ROOT / "ml")
+    assert found.get("ml.__main__", set()) >= {"research.select", "research.ensemble"}, \
+        "the walk found no research import from the command line: it is broken"
+    assert set(found) <= RESEARCH_ENTRY, f"ml modules import research: {found}"
+
+
+def test_no_research_module_imports_back_into_one_that_imports_it():
+    research = {_module_name(p): p for p in (ROOT / "research").rglob("*.py")}
+    graph = {m: {n for n in _imports(p, m) if n in research and n != m} for m, p in research.items()}
+    assert find_cycle(graph) is None
