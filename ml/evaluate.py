@@ -178,9 +178,27 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    proto = str(report["protocol"])
+    plot_confusion(report, out_dir / f"confusion-{proto}.png")
+    plot_curves(report["histories"], out_dir / f"curves-{proto}.png")
+    plot_reliability(report["calibration"], out_dir / f"reliability-{proto}.png")
+    if report.get("robustness"):
+        plot_robustness(report, out_dir / f"robustness-{proto}.png")
+
+    # Out-of-fold logits, to compare variants or assemble ensembles on exactly the same folds.
+    np.savez(out_dir / f"oof-{proto}.npz", **report["_oof"])
+    public = {k: v for k, v in report.items() if not k.startswith("_")}
+    path = out_dir / f"report-{proto}.json"
+    path.write_text(json.dumps(public, indent=2))
+    return path
+
+
+def plot_confusion(report: dict[str, Any], path: Path) -> None:
+    """One normalised confusion matrix per block (overall, then each corpus), counts written in."""
+    import matplotlib.pyplot as plt
+
     proto = str(report["protocol"])
     labels = list(report["labels"])
     blocks = {"overall": report["overall"], **report["per_corpus"]}
@@ -200,10 +218,14 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
         ax.set_xlabel("predicted")
     fig.suptitle(PROTOCOLS[proto], fontsize=9)
     fig.tight_layout()
-    fig.savefig(out_dir / f"confusion-{proto}.png", dpi=90)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
 
-    hist = report["histories"]
+
+def plot_curves(hist: list[dict[str, Any]], path: Path) -> None:
+    """Each fold's training and held-out accuracy and loss per epoch."""
+    import matplotlib.pyplot as plt
+
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
     for k, h in enumerate(hist):
         a1.plot(h["accuracy"], color=f"C{k}", label=f"fold {k + 1} train")
@@ -216,10 +238,14 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     for a in (a1, a2):
         a.set_xlabel("epoch")
     fig.tight_layout()
-    fig.savefig(out_dir / f"curves-{proto}.png", dpi=90)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
 
-    cal = report["calibration"]
+
+def plot_reliability(cal: dict[str, Any], path: Path) -> None:
+    """Reliability before and after temperature scaling, with the ECE of each."""
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(4, 4))
     for key, lab in (("reliability_before", "before"), ("reliability_after", "after (T fitted)")):
         r = cal[key]
@@ -230,18 +256,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     ax.set_title(f"ECE {cal['ece_before']:.3f} -> {cal['ece_after_crossfitted']:.3f}", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out_dir / f"reliability-{proto}.png", dpi=90)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
-
-    if report.get("robustness"):
-        plot_robustness(report, out_dir / f"robustness-{proto}.png")
-
-    # Out-of-fold logits, to compare variants or assemble ensembles on exactly the same folds.
-    np.savez(out_dir / f"oof-{proto}.npz", **report["_oof"])
-    public = {k: v for k, v in report.items() if not k.startswith("_")}
-    path = out_dir / f"report-{proto}.json"
-    path.write_text(json.dumps(public, indent=2))
-    return path
 
 
 def robustness_rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
