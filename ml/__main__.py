@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ml.cli_output import EXIT_BAD_INPUT, print_predictions
+from ml.frontends import ACOUSTIC, get_frontend
 
 DEFAULT_REPORT_DIR = Path(__file__).resolve().parent / "artifacts" / "default" / "evaluation"
 
 
 def _train_config(args: argparse.Namespace):  # noqa: ANN202
-    from ml.train import TrainConfig
+    from ml.config import TrainConfig
 
     base = TrainConfig().to_dict()
     overrides = json.loads(args.config) if args.config else {}
@@ -80,15 +81,8 @@ def _conditions(fs, args: argparse.Namespace, config) -> dict:  # noqa: ANN001 -
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ml.evaluate import (
-        baseline_svm,
-        combine_members,
-        cross_validate,
-        load_report,
-        summary_line,
-        write_report,
-    )
-    from ml.train import configure_threads
+    from ml.evaluate import baseline_svm, cross_validate, summary_line, write_report
+    from ml.runtime import configure_threads
 
     configure_threads()
     config = _train_config(args)
@@ -100,7 +94,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from ml.cache import compute_features
 
         # The baseline is always the SVM on the acoustic features' per-clip statistics.
-        acoustic = fs if config.model.frontend == "acoustic" else compute_features(fs.clips, config.augment)
+        acoustic = fs if config.model.frontend == ACOUSTIC.name else compute_features(fs.clips, config.augment)
         base = baseline_svm(acoustic, config.label_map)
         out.mkdir(parents=True, exist_ok=True)
         (out / "baseline-svm.json").write_text(json.dumps(base, indent=2))
@@ -108,12 +102,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     protocols = ["speaker", "random"] if args.protocol == "both" else [args.protocol]
     for proto in protocols:
         if args.combine:
+            # Model H's ensemble, from its members' reports: research (research/ensemble.py).
+            from research.ensemble import combine_members, load_report
+
             members = [load_report(Path(d), proto) for d in args.combine]
             report = combine_members(members, config)
         else:
             assert fs is not None
+            # The robustness conditions are extracted as the Whisper front end's embeddings.
             conditions = (_conditions(fs, args, config) if proto == "speaker" and args.conditions
-                          and config.model.frontend == "whisper" else None)  # fmt: skip
+                          and get_frontend(config.model.frontend).pooled_embedding else None)  # fmt: skip
             report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0,
                                     conditions=conditions)  # fmt: skip
         path = write_report(report, out)
@@ -124,8 +122,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ml.calibration import shipped_temperature
-    from ml.card import build_card, data_summary
-    from ml.train import configure_threads, fit, save_model
+    from ml.artifacts import save_model
+    from ml.card import build_card, data_summary, write_card
+    from ml.fitting import fit
+    from ml.runtime import configure_threads
 
     configure_threads()
     t0 = time.time()
@@ -134,8 +134,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     t_feat = time.time() - t0
     import numpy as np
 
-    from ml.datasets import LABEL_MAPS
-    from ml.train import targets_for
+    from ml.datasets import LABEL_MAPS, targets_for
 
     targets = targets_for(fs.clips, LABEL_MAPS[config.label_map])
     items = np.arange(len(fs.variant)) if config.use_augmented else np.flatnonzero(fs.variant == 0)
@@ -151,9 +150,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                                      "total": total,
                                      "features_cold": fs.extract_seconds if t_feat < 60
                                      else t_feat})  # fmt: skip
-    version = save_model(model, Path(args.out), config=config, mean=mean, var=var,
-                         temperature=temperature, card=card)  # fmt: skip
-    if config.model.frontend == "whisper":
+    version = save_model(model, Path(args.out), config=config, mean=mean, var=var, temperature=temperature)
+    write_card(Path(args.out), {**card, "version": version})
+    if get_frontend(config.model.frontend).pooled_embedding:  # what personal adapters measure against
         from ml.personal_eval import write_class_means
 
         write_class_means(fs, np.unique(fs.clip_index[items]), targets, Path(args.out))
@@ -165,10 +164,10 @@ def cmd_class_means(args: argparse.Namespace) -> int:
     """The shipped model's training class means (what personal adapters measure a voice against)."""
     import numpy as np
 
-    from ml.datasets import LABEL_MAPS
+    from ml.config import TrainConfig
+    from ml.datasets import LABEL_MAPS, targets_for
     from ml.personal_eval import write_class_means
     from ml.predictor import DEFAULT_MODEL_DIR
-    from ml.train import TrainConfig, targets_for
 
     d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
     config = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train"])
@@ -284,7 +283,7 @@ def cmd_card(args: argparse.Namespace) -> int:
 
 
 def cmd_select(args: argparse.Namespace) -> int:
-    from ml.select import select_from_reports
+    from research.select import select_from_reports
 
     result = select_from_reports([Path(d) for d in args.reports], max_members=args.max_members)
     if args.out:
@@ -295,7 +294,8 @@ def cmd_select(args: argparse.Namespace) -> int:
 
 
 def cmd_import_whisper(args: argparse.Namespace) -> int:
-    from ml.whisper import ENCODER_FILE, encoder_digest, export_encoder
+    from ml.whisper import ENCODER_FILE, encoder_digest
+    from ml.whisper_ct2 import export_encoder
 
     try:
         out = export_encoder(args.source, args.out or ENCODER_FILE)
@@ -318,7 +318,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
     cfg = json.loads((d / "config.json").read_text())
-    if cfg["model"]["frontend"] == "whisper":
+    if get_frontend(cfg["model"]["frontend"]).pooled_embedding:
         norm = np.load(d / "normaliser.npz")
         model = build_model(ModelConfig.from_dict(cfg["model"]), norm["mean"], norm["var"])
         model.load_weights(d / "model.weights.h5")
@@ -373,35 +373,32 @@ def _load_predictor(model: str | None, *, encoder: str = "int8"):  # noqa: ANN20
         return EmotionPredictor.load(model, encoder=encoder)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", default=None, help="data dir (default $MOODIFY_DATA_DIR or ../shared/data)")
+    p.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
+    p.add_argument("--label-map", default="default7", choices=["default7", "mood4", "cremad6"])
+    p.add_argument("--epochs", type=int, default=0, help="epochs (default: TrainConfig)")
+    # Default None = TrainConfig's. ml.config is not imported here: it brings numba in, and
+    # numba loaded before TensorFlow crashes librosa's kernels (segmentation fault).
+    p.add_argument("--augment-variants", type=int, default=None,
+                   help="augmented copies per clip (default: TrainConfig's)")
+    p.add_argument("--limit-speakers", type=int, default=0, help="first N speakers only")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--config", help='JSON overrides of TrainConfig, e.g. \'{"mixup": 0.2}\'')
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes for feature extraction (default: one per core)")
+    p.add_argument("-v", "--verbose", action="store_true")
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
 
-    def data_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", default=None, help="data dir (default $MOODIFY_DATA_DIR or ../shared/data)")
-        p.add_argument("--corpus", action="append", help="only these corpora (repeatable)")
-        p.add_argument("--label-map", default="default7", choices=["default7", "mood4", "cremad6"])
-        p.add_argument("--epochs", type=int, default=0, help="epochs (default: TrainConfig)")
-        # Default None = TrainConfig's. ml.train is not imported here: it brings numba in, and
-        # numba loaded before TensorFlow crashes librosa's kernels (segmentation fault).
-        p.add_argument("--augment-variants", type=int, default=None,
-                       help="augmented copies per clip (default: TrainConfig's)")
-        p.add_argument("--limit-speakers", type=int, default=0, help="first N speakers only")
-        p.add_argument("--seed", type=int, default=1234)
-        p.add_argument("--config", help='JSON overrides of TrainConfig, e.g. \'{"mixup": 0.2}\'')
-        p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="processes for feature extraction (default: one per core)")
-        p.add_argument("-v", "--verbose", action="store_true")
-
+def _add_training_commands(sub) -> None:  # noqa: ANN001 - argparse's subparsers action
+    """train, evaluate, select."""
     p = sub.add_parser("train", help="train the final model on all data and save it")
-    data_args(p)
+    _data_args(p)
     p.add_argument("--out", default=str(DEFAULT_REPORT_DIR.parent))
     p.add_argument("--calibration", help="CV report JSON whose temperature to use")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("evaluate", help="cross-validate and write JSON + PNG reports")
-    data_args(p)
+    _data_args(p)
     p.add_argument("--protocol", choices=["speaker", "random", "corpus", "both"], default="speaker")
     p.add_argument("--baseline", action="store_true", help="also run the SVM baseline")
     p.add_argument("--conditions", default="clean,opus24,babble10,babble5,white10,reverb,quiet30,long",
@@ -418,6 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-members", type=int, default=8)
     p.add_argument("--out", help="write the full JSON result here")
     p.set_defaults(func=cmd_select)
+
+
+def _add_serving_commands(sub) -> None:  # noqa: ANN001
+    """predict, adapt."""
     p = sub.add_parser("predict", help="predict emotions of audio files, one JSON line each")
     p.add_argument("files", nargs="+")
     p.add_argument("--model", help="model directory (default: the shipped model)")
@@ -431,6 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the adapter to")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_adapt)
+
+
+def _add_model_commands(sub) -> None:  # noqa: ANN001
+    """evaluate-adapt, class-means, score, card, import-whisper, export-onnx, info."""
     p = sub.add_parser("evaluate-adapt", help="speaker-independent evaluation of personal adapters (K = 0, 7, 14)")
     p.add_argument("--out", default=str(DEFAULT_REPORT_DIR / "personal-voice.json"))
     p.add_argument("--protocol", choices=["folds", "loso"], default="folds",
@@ -440,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="score only the held-out groups whose heads are already fitted (no training)")
     p.set_defaults(func=cmd_evaluate_adapt)
     p = sub.add_parser("class-means", help="write a model's training class means (for personal adapters)")
-    data_args(p)
+    _data_args(p)
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_class_means)
     p = sub.add_parser("score", help="score a trained model on labelled clips it has never heard (no training)")
@@ -467,10 +472,24 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("info", help="print the model card JSON")
     p.add_argument("--model", help="model directory (default: the shipped model)")
     p.set_defaults(func=cmd_info)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_training_commands(sub)
+    _add_serving_commands(sub)
+    _add_model_commands(sub)
     from ml.face.cli import add_parser as add_face_parser
 
     add_face_parser(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = _parser().parse_args(argv)
     # Serving (predict with the ONNX encoder) never imports TensorFlow: that is most of its load time.
     serving = (args.func is cmd_predict and args.encoder != "keras") or args.func is cmd_adapt
     if args.command == "face":

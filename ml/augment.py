@@ -1,7 +1,7 @@
 """Waveform augmentation for training folds only: pitch shift, time stretch, speed, noise.
 
 Each augmented variant is a deterministic function of (clip id, variant index), so cached variants
-are reproducible; the fold builder in :mod:`ml.train` decides which variants a fold may use.
+are reproducible; the fold builder in :mod:`ml.folds` decides which variants a fold may use.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from ml.audio import load_audio, load_speech, prepare_speech
 from ml.augment import AugmentConfig, augment, channel_gain, variant_seed, vtlp_factor
 from ml.datasets import Clip
 from ml.errors import AudioError
-from ml.features import FeatureConfig, extract_features
+from ml.features import extract_features
 from ml.folds import other_fold_voices, same_fold_voices
-from ml.model import FRONTENDS
+from ml.frontends import frontend_contract, get_frontend
 from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade, mix_at_snr
 
 # 2: speech found by voice activity (ml.vad) and cut into windows (ml.segments); room/device
@@ -58,15 +58,6 @@ class FeatureSet:
 def default_cache_dir() -> Path:
     env = os.environ.get("MOODIFY_FEATURE_CACHE")
     return Path(env) if env else Path(__file__).resolve().parents[1] / ".feature-cache"
-
-
-def frontend_contract(frontend: str) -> dict[str, object]:
-    """What a model's input depends on: saved with the model, checked at load, part of the cache key."""
-    if frontend == "whisper":
-        from ml.whisper import WhisperFeatureConfig, encoder_digest
-
-        return {**asdict(WhisperFeatureConfig()), "encoder": encoder_digest()}
-    return asdict(FeatureConfig())
 
 
 def _key(clips: list[Clip], aug: AugmentConfig, frontend: str = "acoustic", *,
@@ -108,8 +99,7 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
 
     t0 = time.time()
     cache_dir = cache_dir or default_cache_dir()
-    if frontend not in FRONTENDS:
-        raise ValueError(f"frontend must be one of {FRONTENDS}, not {frontend!r}")
+    get_frontend(frontend)  # an unknown name is refused before any work
     if room is not None and room.babble_copies and condition == "clean":
         # The babble copies are cached apart from the clips and their room copies, so switching
         # them on or off does not re-extract the rest.
@@ -123,7 +113,7 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
         return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"], secs)
     needs_babble = condition.startswith("babble") or (room is not None and room.variants > 0
                                                       and room.p_babble > 0)  # fmt: skip
-    if condition == BABBLE_COPIES and (room is None or frontend != "whisper"):
+    if condition == BABBLE_COPIES and (room is None or not get_frontend(frontend).pooled_embedding):
         raise ValueError("babble copies are room copies of the Whisper front end")
     if needs_babble and (fold_of is None or babble is None):
         raise ValueError("babble needs the speaker folds (fold_of) and a BabbleBank")
@@ -171,8 +161,10 @@ def _extract(clips: list[Clip], args: tuple, progress: bool,
     from tqdm import tqdm
 
     aug, frontend, room, condition, fold_of, babble = args
-    if frontend == "whisper":
-        from ml.train import configure_threads
+    # The encoder's embedding (Whisper) or the per-frame features (acoustic) of each copy.
+    pooled = get_frontend(frontend).pooled_embedding
+    if pooled:
+        from ml.runtime import configure_threads
 
         configure_threads(1 if _in_worker_process() else None)
     chunks: list[np.ndarray] = []
@@ -182,10 +174,7 @@ def _extract(clips: list[Clip], args: tuple, progress: bool,
     for ci, clip in enumerate(tqdm(clips, desc=f"features ({condition})", unit="clip",
                                    disable=not progress)):  # fmt: skip
         try:
-            if frontend == "whisper":
-                rows = _whisper_items(clip, room, condition, fold_of, babble)
-            else:
-                rows = _acoustic_items(clip, aug)
+            rows = _whisper_items(clip, room, condition, fold_of, babble) if pooled else _acoustic_items(clip, aug)
         except AudioError:
             skipped += 1  # an unusable (or, in a condition, refused) file is skipped, not fatal
             continue

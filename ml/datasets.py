@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 # Canonical emotion vocabulary every parser emits; label maps turn these into model targets.
 EMOTIONS: tuple[str, ...] = (
     "neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised",
@@ -185,3 +187,8 @@ def discover(data_dir: str | os.PathLike[str] | None = None,
                 clips.append(clip)
     clips.sort(key=lambda c: str(c.path))
     return clips
+
+
+def targets_for(clips: list[Clip], label_map: LabelMap) -> np.ndarray:
+    """Target index per clip, -1 for emotions the label map drops."""
+    return np.array([-1 if (t := label_map.target(c.emotion)) is None else t for c in clips])

@@ -12,17 +12,10 @@ import numpy as np
 
 from ml.cache import FeatureSet
 from ml.calibration import choose_calibration, crossfitted_temperature_probs, reliability, softmax
-from ml.datasets import LABEL_MAPS
-from ml.folds import speaker_fold_map, speaker_folds
-from ml.train import (
-    TrainConfig,
-    corpus_folds,
-    fit,
-    fold_items,
-    predict_logits,
-    random_folds,
-    targets_for,
-)
+from ml.config import TrainConfig
+from ml.datasets import LABEL_MAPS, targets_for
+from ml.fitting import fit, fold_items, predict_logits
+from ml.folds import corpus_folds, random_folds, speaker_fold_map, speaker_folds
 
 PROTOCOLS = {
     "speaker": "speaker-independent grouped 5-fold (GroupKFold by speaker)",
@@ -179,69 +172,33 @@ def _report(oof: dict[str, np.ndarray], *, protocol: str, labels: tuple[str, ...
     return report
 
 
-def align_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
-                  ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
-    """The first member's out-of-fold arrays in clip-id order and every member's logits in that
-    order; refuses members that were not cross-validated on the same clips, folds and protocol."""
-    first_report, first = members[0]
-    order = [np.argsort(oof["clip_ids"]) for _, oof in members]
-    for (rep, oof), o in zip(members, order, strict=True):
-        same = (np.array_equal(oof["clip_ids"][o], first["clip_ids"][order[0]])
-                and np.array_equal(oof["fold"][o], first["fold"][order[0]])
-                and rep["protocol"] == first_report["protocol"])  # fmt: skip
-        if not same:
-            raise ValueError("members were not cross-validated on the same clips and folds")
-    base = {k: v[order[0]] for k, v in first.items()}
-    return base, [m["logits"][o] for (_, m), o in zip(members, order, strict=True)]
-
-
-def combine_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
-                    config: TrainConfig) -> dict[str, Any]:
-    """The report of an ensemble from its members' own cross-validations (each a ``(report,
-    oof arrays)`` pair, in member order, all on the same folds).
-
-    The ensemble averages its members' logits and each member's training in a fold does not
-    depend on the others, so the ensemble's out-of-fold logits are the mean of theirs: the
-    ensemble cross-validated with exactly these member runs, without training it again.
-    """
-    if config.model.members != len(members):
-        raise ValueError(f"the config has {config.model.members} members, {len(members)} given")
-    first_report = members[0][0]
-    oof, logits = align_members(members)
-    oof["logits"] = np.mean(logits, axis=0).astype(np.float32)
-    y, z = oof["targets"], oof["logits"]
-    folds = [{**f, "accuracy": float((z[oof["fold"] == f["fold"]].argmax(1)
-                                      == y[oof["fold"] == f["fold"]]).mean())}
-             for f in first_report["folds"]]  # fmt: skip
-    # Per fold, the mean of the members' curves (as fit() reports an ensemble's history).
-    histories = [{k: [float(v) for v in np.mean([rep["histories"][k_fold][k] for rep, _ in members],
-                                                axis=0)]
-                  for k in first_report["histories"][k_fold]}
-                 for k_fold in range(len(first_report["histories"]))]  # fmt: skip
-    for k_fold, h in enumerate(histories):
-        h["train_seconds"] = [float(sum(rep["histories"][k_fold]["train_seconds"][0]
-                                        for rep, _ in members))]  # fmt: skip
-    return _report(oof, protocol=first_report["protocol"], labels=tuple(first_report["labels"]),
-                   folds=folds, histories=histories, config=config,
-                   seconds=float(sum(rep["seconds"] for rep, _ in members)))
-
-
-def load_report(report_dir: Path, protocol: str = "speaker") -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A written report and its out-of-fold logits, as :func:`combine_members` takes them."""
-    report = json.loads((report_dir / f"report-{protocol}.json").read_text())
-    with np.load(report_dir / f"oof-{protocol}.npz") as oof:
-        return report, {k: oof[k] for k in oof.files}
-
-
 def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     """``report-<protocol>.json`` and ``oof-<protocol>.npz`` plus confusion-matrix, learning-curve
     and reliability PNGs."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    proto = str(report["protocol"])
+    plot_confusion(report, out_dir / f"confusion-{proto}.png")
+    plot_curves(report["histories"], out_dir / f"curves-{proto}.png")
+    plot_reliability(report["calibration"], out_dir / f"reliability-{proto}.png")
+    if report.get("robustness"):
+        plot_robustness(report, out_dir / f"robustness-{proto}.png")
+
+    # Out-of-fold logits, to compare variants or assemble ensembles on exactly the same folds.
+    np.savez(out_dir / f"oof-{proto}.npz", **report["_oof"])
+    public = {k: v for k, v in report.items() if not k.startswith("_")}
+    path = out_dir / f"report-{proto}.json"
+    path.write_text(json.dumps(public, indent=2))
+    return path
+
+
+def plot_confusion(report: dict[str, Any], path: Path) -> None:
+    """One normalised confusion matrix per block (overall, then each corpus), counts written in."""
+    import matplotlib.pyplot as plt
+
     proto = str(report["protocol"])
     labels = list(report["labels"])
     blocks = {"overall": report["overall"], **report["per_corpus"]}
@@ -261,10 +218,14 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
         ax.set_xlabel("predicted")
     fig.suptitle(PROTOCOLS[proto], fontsize=9)
     fig.tight_layout()
-    fig.savefig(out_dir / f"confusion-{proto}.png", dpi=90)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
 
-    hist = report["histories"]
+
+def plot_curves(hist: list[dict[str, Any]], path: Path) -> None:
+    """Each fold's training and held-out accuracy and loss per epoch."""
+    import matplotlib.pyplot as plt
+
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
     for k, h in enumerate(hist):
         a1.plot(h["accuracy"], color=f"C{k}", label=f"fold {k + 1} train")
@@ -277,10 +238,14 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     for a in (a1, a2):
         a.set_xlabel("epoch")
     fig.tight_layout()
-    fig.savefig(out_dir / f"curves-{proto}.png", dpi=90)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
 
-    cal = report["calibration"]
+
+def plot_reliability(cal: dict[str, Any], path: Path) -> None:
+    """Reliability before and after temperature scaling, with the ECE of each."""
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(4, 4))
     for key, lab in (("reliability_before", "before"), ("reliability_after", "after (T fitted)")):
         r = cal[key]
@@ -291,18 +256,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> Path:
     ax.set_title(f"ECE {cal['ece_before']:.3f} -> {cal['ece_after_crossfitted']:.3f}", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out_dir / f"reliability-{proto}.png", dpi=90)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
-
-    if report.get("robustness"):
-        plot_robustness(report, out_dir / f"robustness-{proto}.png")
-
-    # Out-of-fold logits, to compare variants or assemble ensembles on exactly the same folds.
-    np.savez(out_dir / f"oof-{proto}.npz", **report["_oof"])
-    public = {k: v for k, v in report.items() if not k.startswith("_")}
-    path = out_dir / f"report-{proto}.json"
-    path.write_text(json.dumps(public, indent=2))
-    return path
 
 
 def robustness_rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Speaker-independent fold assignment, shared by cross-validation and fold-aware augmentation.
+"""Splits: speaker-independent folds (shared by cross-validation and fold-aware augmentation),
+leave-one-corpus-out, and the reference systems' random folds.
 
 Folds are fixed from the labelled clip list alone (not from which clips decoded), so the babble
 of a training copy and the fold it is tested against always agree.
@@ -43,3 +44,23 @@ def other_fold_voices(fold_of: dict[str, int], speaker: str) -> list[str]:
     k = fold_of.get(speaker)
     # Sorted: the babble drawn for a seed must not depend on the process's string hashing.
     return sorted(s for s, f in fold_of.items() if f != k)
+
+
+def corpus_folds(clips: list[Clip]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Leave one corpus out: each fold tests on a whole corpus (its speakers, microphones and
+    scripts) that training never saw -- the closest measure here of a user's new recording."""
+    corpora = np.array([c.corpus for c in clips])
+    names = sorted(set(corpora))
+    if len(names) < 2:
+        raise ValueError("leave-one-corpus-out needs clips of at least two corpora")
+    idx = np.arange(len(clips))
+    return [(idx[corpora != c], idx[corpora == c]) for c in names]
+
+
+def random_folds(clips: list[Clip], labels: np.ndarray, n_splits: int = 5,
+                 seed: int = 1234) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified random split as the reference systems use -- NOT speaker-independent."""
+    from sklearn.model_selection import StratifiedKFold
+
+    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return list(skf.split(np.arange(len(clips)), labels))

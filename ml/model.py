@@ -14,9 +14,7 @@ from typing import Any
 import numpy as np
 
 from ml.features import N_FEATURES, WINDOW_FRAMES
-
-
-FRONTENDS = ("acoustic", "whisper")
+from ml.frontends import get_frontend
 
 
 @dataclass(frozen=True)
@@ -64,15 +62,13 @@ class ModelConfig:
     extra: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.frontend not in FRONTENDS:
-            raise ValueError(f"frontend must be one of {FRONTENDS}, not {self.frontend!r}")
+        get_frontend(self.frontend)  # an unknown name is refused here
 
     @classmethod
     def whisper(cls, **kwargs: Any) -> ModelConfig:
         """A config for the Whisper front end, its input shape filled in."""
-        from ml.whisper import EMBEDDING_DIM
-
-        return cls(frontend="whisper", n_features=EMBEDDING_DIM, window_frames=1, **kwargs)
+        window_frames, n_features = get_frontend("whisper").input_shape()
+        return cls(frontend="whisper", n_features=n_features, window_frames=window_frames, **kwargs)
 
     def member(self, i: int) -> ModelConfig:
         """The single-network config of ensemble member ``i``."""
@@ -110,7 +106,7 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     x = layers.Normalization(mean=mean, variance=variance, name="standardise")(x_in)
     # Padding frames must look like "no information" (0 = training mean) after standardising.
     x = layers.Multiply()([x, m])
-    if config.frontend == "whisper":
+    if get_frontend(config.frontend).pooled_embedding:
         return keras.Model([x_in, m_in], _head(config, x), name="moodify_ser")
     if config.utterance_cmn:
         x = UtteranceCMN(config.utterance_cmn, name="utterance_cmn")([x, m])

@@ -283,7 +283,7 @@ def _label_map(config_path: Path) -> tuple[tuple[str, ...], dict[str, str]]:
 def model_label(emotion: str, model_dir: Path | None = None) -> str | None:
     """The model's name for an emotion a person chose ("calm" -> "neutral"), or None when the
     model has no class for it. Reads only the model's config: no model is loaded."""
-    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import DEFAULT_MODEL_DIR
 
     labels, mapping = _label_map(Path(model_dir or DEFAULT_MODEL_DIR) / "config.json")
     label = mapping.get(emotion, emotion)

@@ -1,6 +1,6 @@
 """How much a personal adapter (:mod:`ml.personal`) helps a voice the head never heard.
 
-For every held-out speaker the shipped training recipe (``TrainConfig()``, ``ml.train.fit`` on the
+For every held-out speaker the shipped training recipe (``TrainConfig()``, ``ml.fitting.fit`` on the
 cached clip embeddings with their room copies) trains a head without that speaker; K of the
 speaker's clips are the enrolment (their labels are what a user's corrections and confirmations
 give), the speaker's other clips are scored with and without an adapter built from them.
@@ -71,7 +71,7 @@ def fit_heads(fs: FeatureSet, targets: np.ndarray, head_dir: Path, config: Any,
     """One head per held-out group, fitted with ``config`` unless already saved in ``head_dir``
     (``fit_missing`` False: only the saved ones)."""
     from ml.serving import export_head
-    from ml.train import fit
+    from ml.fitting import fit
 
     heads = {}
     for name, train_clips, held in _groups(fs, targets, protocol):
@@ -205,10 +205,11 @@ PROTOCOL_TEXT = {
 def run(out: Path, *, head_dir: Path | None = None, methods: dict[str, tuple[AdapterConfig, str]] | None = None,
         protocol: str = "folds", note: str = "", fit_missing: bool = True) -> dict:
     from ml.cache import compute_features, default_cache_dir
-    from ml.datasets import LABEL_MAPS, discover
+    from ml.config import TrainConfig
+    from ml.datasets import LABEL_MAPS, discover, targets_for
     from ml.folds import speaker_fold_map
     from ml.rooms import BabbleBank
-    from ml.train import TrainConfig, configure_threads, targets_for
+    from ml.runtime import configure_threads
 
     configure_threads()
     config = TrainConfig()

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ml.audio import Speech
+from ml.serving import DEFAULT_MODEL_DIR
 
 if TYPE_CHECKING:
     from ml.personal import Adapter, HeadArrays
     from ml.serving import DenseHead, OnnxEncoder
     from ml.whisper import Embedder
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts" / "default"
+__all__ = ["DEFAULT_MODEL_DIR", "EmotionPredictor", "Prediction", "TimelineSegment", "get_predictor"]
 
 
 def _numba_cache() -> None:
@@ -99,6 +100,7 @@ class EmotionPredictor:
         """``encoder``: "int8" (served), "float" (ONNX, float weights) or "keras" (the training
         reference, with the head in TensorFlow too); see :mod:`ml.serving`."""
         _numba_cache()
+        from ml.frontends import get_frontend
         from ml.model import ModelConfig
         from ml.serving import ENCODERS, HEAD_FILE, DenseHead, OnnxEncoder
 
@@ -114,15 +116,17 @@ class EmotionPredictor:
         self.card: dict = json.loads(card_path.read_text()) if card_path.exists() else {}
         mcfg = ModelConfig.from_dict(cfg["model"])
         self.frontend = mcfg.frontend
+        self._frontend = get_frontend(mcfg.frontend)
         self._check_features(cfg["features"])
         self.window = mcfg.window_frames
         self._lock = threading.Lock()
         self._head_arrays: HeadArrays | None = None
+        self._embedder: OnnxEncoder | Embedder | None = None  # front ends that embed (Whisper)
         head = self.model_dir / HEAD_FILE
-        if self.frontend == "whisper" and encoder != "keras" and head.exists():
+        if self._frontend.pooled_embedding and encoder != "keras" and head.exists():
             # TensorFlow is never imported: the encoder and the head run in ONNX Runtime.
             self.encoder = encoder
-            self._embedder: OnnxEncoder | Embedder = OnnxEncoder(encoder, threads=threads)
+            self._embedder = OnnxEncoder(encoder, threads=threads)
             self._head: DenseHead | None = DenseHead(head, threads=threads)
         else:
             self.encoder = "keras"
@@ -132,13 +136,12 @@ class EmotionPredictor:
 
     def _load_keras(self, mcfg, threads: int | None) -> None:  # noqa: ANN001 - ml.model.ModelConfig
         from ml.model import build_model
-        from ml.serving import serving_threads
-        from ml.train import configure_threads
+        from ml.runtime import configure_threads, serving_threads
 
         configure_threads(serving_threads(threads))
         import tensorflow as tf
 
-        if self.frontend == "whisper":
+        if self._frontend.pooled_embedding:
             from ml.whisper import get_embedder
 
             self._embedder = get_embedder()
@@ -158,9 +161,7 @@ class EmotionPredictor:
         return cls(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR, encoder=encoder)
 
     def _check_features(self, saved: dict) -> None:
-        from ml.cache import frontend_contract
-
-        current = frontend_contract(self.frontend)
+        current = self._frontend.contract()
         if saved != current:
             raise RuntimeError(f"model {self.version} was trained with features {saved}, "
                                f"this code computes {current}; retrain or use matching code")  # fmt: skip
@@ -232,7 +233,7 @@ class EmotionPredictor:
 
     def _window_logits(self, x: np.ndarray, m: np.ndarray, adapter: Adapter | None) -> np.ndarray:
         """Logits per window row; through the user's adapter when it is active."""
-        personal = adapter is not None and adapter.active and self.frontend == "whisper"
+        personal = adapter is not None and adapter.active and self._frontend.pooled_embedding
         if personal:
             assert adapter is not None
             if adapter.offset.shape != x.shape[2:]:
@@ -257,24 +258,12 @@ class EmotionPredictor:
         """The model's answer for prepared speech; ``t0``: the request's start, ``t1``: when
         preparing the speech (voice activity, level) began, for the timings."""
         from ml.calibration import softmax
-        from ml.features import extract_features, windows
         from ml.segments import speech_windows
 
         parts = speech_windows(speech)
-        if self.frontend == "whisper":
-            from ml.whisper import log_mel
-
-            mels = [log_mel(w.waveform) for w in parts]
-            t2 = time.perf_counter()
-            # The frozen encoder is part of the model: its time counts as model time.
-            x = np.stack([self._embedder.embed_mel(m) for m in mels])[:, None, :]
-            m = np.ones((len(parts), 1), np.float32)
-            owner = np.arange(len(parts))
-        else:
-            cut = [windows(extract_features(w.waveform), self.window, self.window // 2) for w in parts]
-            x, m = np.concatenate([c[0] for c in cut]), np.concatenate([c[1] for c in cut])
-            owner = np.concatenate([np.full(len(c[0]), i) for i, c in enumerate(cut)])
-            t2 = time.perf_counter()
+        feats = self._frontend.features([w.waveform for w in parts])
+        t2 = time.perf_counter()
+        x, m, owner = self._frontend.model_input(feats, self.window, self._embedder)
         logits = self._window_logits(x, m, adapter)
         t3 = time.perf_counter()
         per_window = np.stack([logits[owner == i].mean(axis=0) for i in range(len(parts))])
@@ -296,7 +285,7 @@ class EmotionPredictor:
             },
             model_version=self.version,
             adapter_version=adapter.version if adapter is not None and adapter.active else "",
-            embedding=x[:, 0, :].mean(axis=0).astype(np.float32) if self.frontend == "whisper" else None,
+            embedding=x[:, 0, :].mean(axis=0).astype(np.float32) if self._frontend.pooled_embedding else None,
             timeline=tuple(
                 TimelineSegment(start_s=w.start_s, end_s=w.end_s,
                                 label=self.labels[int(p.argmax())], probabilities=self._named(p))

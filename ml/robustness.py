@@ -68,7 +68,8 @@ def long_features(recordings: list[LongRecording], cache_dir: Path, *, progress:
     from tqdm import tqdm
 
     from ml.audio import load_audio
-    from ml.cache import CACHE_VERSION, FeatureSet, embed_speech, frontend_contract
+    from ml.cache import CACHE_VERSION, FeatureSet, embed_speech
+    from ml.frontends import frontend_contract
     from ml.errors import AudioError
 
     from ml.segments import MAX_WINDOW_S, MIN_WINDOW_S

@@ -1,7 +1,7 @@
 """Serving without TensorFlow: the frozen encoder (int8) and the emotion head in ONNX Runtime.
 
 Training keeps the float Keras encoder (:mod:`ml.whisper`) as its reference. What a worker runs per
-upload is cheaper: the same encoder as an ONNX graph (:mod:`ml.onnx_graphs`) with its matrix
+upload is cheaper: the same encoder as an ONNX graph (:mod:`ml.whisper_onnx`) with its matrix
 products quantised to int8 (``ml/pretrained/whisper-tiny.en-encoder.int8.onnx``, rebuilt by
 ``python -m ml export-onnx``), and the emotion head (standardise, dense + GELU, dense) as a small
 float graph built at load from weights saved beside the Keras ones (``head.npz``). The predictor then loads
@@ -13,41 +13,22 @@ encoder and head to the float ones.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 
+from ml.runtime import ort_session
 from ml.whisper import PRETRAINED_DIR
 
 logger = logging.getLogger(__name__)
 
+# The shipped model (``python -m ml train`` writes it; a predictor loads it unless told otherwise).
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts" / "default"
 SERVED_ENCODER_FILE = PRETRAINED_DIR / "whisper-tiny.en-encoder.int8.onnx"
 HEAD_FILE = "head.npz"
 # Which encoder a predictor runs: "int8" (the shipped ONNX file), "float" (the ONNX graph built
 # from the float weights at load), "keras" (the training reference, needs TensorFlow).
 ENCODERS = ("int8", "float", "keras")
-
-
-def serving_threads(threads: int | None = None) -> int:
-    """Threads per predictor for its numeric work: ``MOODIFY_ML_THREADS`` (default 1; a worker
-    process analyses one recording at a time and a machine runs one worker process per core)."""
-    return threads or int(os.environ.get("MOODIFY_ML_THREADS") or os.environ.get("MOODIFY_TF_THREADS") or 1)
-
-
-def ort_session(model: Path | bytes, threads: int | None = None):  # noqa: ANN201 - onnxruntime.InferenceSession
-    """An ONNX Runtime CPU session; ``run`` may be called from several threads at once."""
-    import onnxruntime as ort
-
-    # The wheel carries Microsoft's telemetry client (it leaves a `.ses` marker in $TMPDIR on import).
-    # Moodify analyses people's voices: the runtime reports nothing about what it runs.
-    ort.disable_telemetry_events()
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = serving_threads(threads)
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    return ort.InferenceSession(str(model) if isinstance(model, Path) else model, opts,
-                                providers=["CPUExecutionProvider"])  # fmt: skip
 
 
 # A fixed input whose int8 embedding is stored with the served encoder and checked at load. Integer
@@ -71,7 +52,7 @@ def export_served_encoder(out: Path = SERVED_ENCODER_FILE) -> Path:
 
     import onnx
 
-    from ml.onnx_graphs import encoder_model, quantize_encoder
+    from ml.whisper_onnx import encoder_model, quantize_encoder
     from ml.whisper import encoder_digest
 
     with tempfile.TemporaryDirectory() as d:
@@ -98,7 +79,7 @@ class OnnxEncoder:
                 raise FileNotFoundError(f"{SERVED_ENCODER_FILE} is missing; run `python -m ml export-onnx`")
             model: Path | bytes = SERVED_ENCODER_FILE
         elif kind == "float":
-            from ml.onnx_graphs import encoder_model
+            from ml.whisper_onnx import encoder_model
 
             model = encoder_model().SerializeToString()
         else:
@@ -117,7 +98,7 @@ class OnnxEncoder:
             if gap > PROBE_TOLERANCE:
                 logger.warning("the int8 encoder computes differently on this CPU (probe %.2g away from the "
                                "export's); serving the float graph instead", gap)  # fmt: skip
-                from ml.onnx_graphs import encoder_model
+                from ml.whisper_onnx import encoder_model
 
                 self.kind = "float"
                 self._session = ort_session(encoder_model().SerializeToString(), threads)

@@ -70,7 +70,7 @@ def _session():  # noqa: ANN202 - onnxruntime.InferenceSession, safe to run from
     if not _SESSION:
         with _SESSION_LOCK:
             if not _SESSION:
-                from ml.serving import ort_session
+                from ml.runtime import ort_session
 
                 _SESSION.append(ort_session(vad_model().SerializeToString()))
     return _SESSION[0]

@@ -42,7 +42,7 @@ class FacePredictor:
     def __init__(self, model_dir: Path, *, threads: int | None = None) -> None:
         from ml.face.model import FaceModelConfig
         from ml.face.onnx_graph import face_model
-        from ml.serving import ort_session
+        from ml.runtime import ort_session
 
         self.model_dir = Path(model_dir)
         cfg = load_face_config(self.model_dir)

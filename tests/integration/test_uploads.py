@@ -72,7 +72,7 @@ def test_a_chunked_upload_without_content_length_over_the_cap_is_refused_and_lea
     body = response.json()
     assert body["error"] == "file_too_large" and body["detail"].endswith("Please upload a shorter recording.")
     # Nothing of the upload is left; `.ses` is ONNX Runtime's telemetry marker, written on import
-    # (its telemetry is switched off: ml.serving.ort_session).
+    # (its telemetry is switched off: ml.runtime.ort_session).
     assert [p for p in upload_tmp.iterdir() if p.name != ".ses"] == []
     assert files_in(folder) == []
     assert ada.api("GET", "/api/v1/submissions/").json()["count"] == 0

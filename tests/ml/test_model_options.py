@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ml.model import ModelConfig, assemble_ensemble, build_model, speaker_adversary
-from ml.train import TrainConfig
+from ml.config import TrainConfig
 
 SMALL = dict(filters=(8, 8, 8), dense_units=16, attention_units=8)
 
@@ -114,7 +114,7 @@ def test_adversary_cannot_be_combined_with_mixup() -> None:
 
 
 def test_a_config_saved_before_channel_colouring_loads_without_it() -> None:
-    from ml.train import TrainConfig
+    from ml.config import TrainConfig
 
     saved = json.loads(json.dumps(TrainConfig.acoustic_h().to_dict()))
     assert saved["augment"]["channel_db"] > 0  # variant H's recipe colours the channel
@@ -127,7 +127,7 @@ def test_the_card_says_which_augmentations_trained_the_model() -> None:
 
     from ml.augment import AugmentConfig
     from ml.card import augmentation_text
-    from ml.train import TrainConfig
+    from ml.config import TrainConfig
 
     h = augmentation_text(TrainConfig.acoustic_h())
     assert "colouring" in h and "vocal tract" in h and "3 augmented copies" in h

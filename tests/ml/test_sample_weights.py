@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml.datasets import Clip
-from ml.train import balance_groups, sample_weights
+from ml.sample_weights import balance_groups, sample_weights
 
 
 def test_tess_heavy_mix_is_balanced_by_corpus_and_class() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ml import serving, vad
+from ml import runtime, serving, vad
 from ml.predictor import DEFAULT_MODEL_DIR, EmotionPredictor
 from tests.ml.conftest import ROOT, data_dir, needs_data
 
@@ -91,7 +91,7 @@ def test_the_shipped_int8_encoder_is_what_export_builds_from_the_shipped_weights
     rebuilt = serving.export_served_encoder(tmp_path / "encoder.int8.onnx")
     mel = np.random.default_rng(1).normal(-0.2, 0.4, (300, 80)).astype(np.float32)
     shipped = serving.OnnxEncoder("int8")
-    again = serving.ort_session(rebuilt)
+    again = runtime.ort_session(rebuilt)
     np.testing.assert_allclose(again.run(None, {"log_mel": mel[None]})[0][0], shipped.embed_mel(mel), atol=1e-5)
 
 

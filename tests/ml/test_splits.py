@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from ml.cache import FeatureSet
 from ml.datasets import Clip
-from ml.train import corpus_folds, fold_items, speaker_folds
+from ml.fitting import fold_items
+from ml.folds import corpus_folds, speaker_folds
 
 
 def _clips(speakers: list[int]) -> list[Clip]:

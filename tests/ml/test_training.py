@@ -11,7 +11,10 @@ from ml.augment import AugmentConfig
 from ml.cache import compute_features
 from ml.datasets import LABEL_MAPS, discover
 from ml.model import ModelConfig
-from ml.train import TrainConfig, fit, fold_items, predict_logits, save_model, targets_for
+from ml.artifacts import save_model
+from ml.config import TrainConfig
+from ml.datasets import targets_for
+from ml.fitting import fit, fold_items, predict_logits
 from tests.ml.conftest import data_dir, needs_data
 
 
@@ -48,7 +51,7 @@ def test_small_training_run_beats_chance_on_held_out_speakers(tmp_path: Path) ->
 
     # The saved model loads into the predictor and agrees with the in-memory model.
     out = tmp_path / "model"
-    save_model(model, out, config=cfg, mean=mean, var=var, temperature=1.0, card={"labels": []})
+    save_model(model, out, config=cfg, mean=mean, var=var, temperature=1.0)
     predictor = EmotionPredictor.load(out)
     assert predictor.labels == LABEL_MAPS["mood4"].labels
     p = predictor.predict_file(clips[int(va[0])].path)
@@ -68,8 +71,7 @@ def test_whisper_head_beats_chance_on_held_out_speakers_and_serves(tmp_path: Pat
 
     # Saved and served through the predictor: the file's answer is the in-memory model's.
     out = tmp_path / "model"
-    version = save_model(model, out, config=cfg, mean=mean, var=var, temperature=1.0,
-                         card={"labels": []})  # fmt: skip
+    version = save_model(model, out, config=cfg, mean=mean, var=var, temperature=1.0)
     assert version.startswith("ser-whisper-mood4-")
     predictor = EmotionPredictor.load(out)
     k = int(va[3])

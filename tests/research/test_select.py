@@ -3,7 +3,7 @@ scores a fold with members chosen on it."""
 
 import numpy as np
 
-from ml.select import greedy_select, nested_estimate, ravdess_and_uar
+from research.select import greedy_select, nested_estimate, ravdess_and_uar
 
 
 def _onehot(pred: np.ndarray, k: int = 4) -> np.ndarray:

@@ -76,7 +76,7 @@ def _figures(logits: np.ndarray, targets: np.ndarray, corpora: np.ndarray,
 def select_from_reports(report_dirs: list[Path], max_members: int = 8) -> dict[str, Any]:
     """Greedy choice among evaluated candidates (speaker protocol reports), with the chosen
     ensemble's cross-validated figures (optimistic) and the nested estimate (not)."""
-    from ml.evaluate import align_members, load_report
+    from research.ensemble import align_members, load_report
 
     members = [load_report(d) for d in report_dirs]
     base, logits = align_members(members)

@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.evaluate import _report, combine_members, load_report, write_report
+from ml.config import TrainConfig
+from ml.evaluate import _report, write_report
 from ml.model import ModelConfig
-from ml.train import TrainConfig
+from research.ensemble import combine_members, load_report
 
 LABELS = ("angry", "disgust", "fearful", "happy", "neutral", "sad", "surprised")
 

@@ -1,199 +1,23 @@
-"""Training: speaker-grouped folds, batches with augmentation on training folds only, fit, save.
+"""Fitting: a fixed epoch budget over speaker-grouped training items, one example per clip per
+epoch (its original or an augmented copy), and clip-level logits of a trained model.
 
-Augmented copies are selected per fold *after* the split (``fold_items``), so a clip's augmented
-variants can never sit in its own validation fold.
+Augmented copies are selected per fold *after* the split (:func:`ml.folds.fold_items`), so a
+clip's augmented variants can never sit in its own validation fold.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import time
-from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from ml.augment import AugmentConfig
-from ml.cache import FeatureSet, frontend_contract
-from ml.datasets import LABEL_MAPS, Clip, LabelMap
-from ml.features import N_FEATURES, windows
-from ml.folds import speaker_folds  # noqa: F401 - part of this module's fold API
+from ml.cache import FeatureSet
+from ml.config import TrainConfig
+from ml.datasets import LABEL_MAPS
+from ml.features import windows
 from ml.model import ModelConfig, build_model
-from ml.rooms import RoomAugment
-
-
-# Variant H (shipped until the Whisper front end replaced it): seven acoustic Conv1D networks as
-# (training overrides, architecture overrides) -- two of each kind (plain, utterance-relative
-# features, speaker-adversarial) plus one with both, all trained with the shared AugmentConfig.
-# `TrainConfig.acoustic_h()` rebuilds its configuration.
-H_MEMBERS: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
-    ({"seed": 1234}, {}),
-    ({"seed": 1235}, {}),
-    ({"seed": 1234}, {"relative_features": N_FEATURES}),
-    ({"seed": 1235}, {"relative_features": N_FEATURES}),
-    ({"seed": 1234, "speaker_adversarial": 0.3}, {}),
-    ({"seed": 1235, "speaker_adversarial": 0.3}, {}),
-    ({"seed": 1234, "speaker_adversarial": 0.3}, {"relative_features": N_FEATURES}),
-)
-
-
-# The shipped Whisper head (variant W0 of the model card).
-SHIPPED_HEAD: dict[str, Any] = {"head_units": 256}
-SHIPPED_EPOCHS = 40
-SHIPPED_ROOM_COPIES = 2
-# Besides them, one copy of each clip with six voices of its own training fold 10 dB below it
-# (variant RB of the model card: +4.5 points in babble at 10 dB, clean within 1 point).
-SHIPPED_BABBLE_COPIES = 1
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    label_map: str = "default7"
-    epochs: int = SHIPPED_EPOCHS
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    warmup_epochs: int = 1
-    weight_decay: float = 1e-4
-    label_smoothing: float = 0.05
-    class_weights: bool = True
-    # Who gets an equal share of the loss: "none" (every clip alike), "corpus" or "speaker".
-    # TESS is 70 % of the clips but 2 voices; balancing stops them drowning RAVDESS's 20.
-    balance: str = "corpus"
-    mixup: float = 0.0  # Beta(a, a) mixing of example pairs within a batch; 0 = off
-    # Speaker-adversarial training: a speaker classifier on the pooled embedding behind a
-    # gradient-reversal layer whose scale ramps from 0 to this value (Ganin & Lempitsky, 2015),
-    # pushing the embedding to carry less about who speaks. Training only; 0 = off.
-    speaker_adversarial: float = 0.0
-    # Train on the augmented copies too (AugmentConfig's for the acoustic networks, RoomAugment's
-    # room/device copies for the Whisper head), not only on the clips as recorded.
-    use_augmented: bool = SHIPPED_ROOM_COPIES > 0
-    seed: int = 1234
-    augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(variants=0))
-    # Room and device copies of each training clip (Whisper front end): reverberation, babble of
-    # the same training fold's voices, noise, band limits, codecs, gain (ml.rooms); and babble copies.
-    room: RoomAugment = field(default_factory=lambda: RoomAugment(variants=SHIPPED_ROOM_COPIES,
-                                                                  babble_copies=SHIPPED_BABBLE_COPIES))
-    # The shipped model (variant W0): a dense head over the frozen Whisper encoder's embedding.
-    model: ModelConfig = field(default_factory=lambda: ModelConfig.whisper(**SHIPPED_HEAD))
-    # Per-member overrides of this config's training fields (e.g. speaker_adversarial) for
-    # ensemble member i; architecture overrides live in ModelConfig.member_overrides.
-    member_overrides: tuple[dict[str, Any], ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.speaker_adversarial and self.mixup:
-            raise ValueError("speaker_adversarial and mixup cannot be combined: a mixed example "
-                             "has two speakers")
-
-    @classmethod
-    def acoustic_h(cls, **kwargs: Any) -> TrainConfig:
-        """Variant H: the seven-network acoustic ensemble shipped before the Whisper front end."""
-        model = ModelConfig(members=len(H_MEMBERS), member_overrides=tuple(m for _, m in H_MEMBERS))
-        return cls(epochs=25, model=model, member_overrides=tuple(t for t, _ in H_MEMBERS),
-                   use_augmented=True, augment=AugmentConfig(), room=RoomAugment(), **kwargs)
-
-    def member(self, i: int) -> TrainConfig:
-        """The single-network training config of ensemble member ``i`` (seed ``seed + i`` unless
-        its overrides name one)."""
-        over = {"seed": self.seed + i,
-                **(self.member_overrides[i] if i < len(self.member_overrides) else {})}
-        return replace(self, member_overrides=(), model=self.model.member(i), **over)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        d = dict(d)
-        aug_d: dict[str, Any] = dict(d.pop("augment", None) or {})  # type: ignore[call-overload]
-        if "snr_db" in aug_d:
-            aug_d["snr_db"] = tuple(aug_d["snr_db"])
-        if aug_d:
-            # Saved before channel colouring existed: those models were trained without it.
-            aug_d.setdefault("channel_db", 0.0)
-        aug = AugmentConfig(**aug_d)
-        model = ModelConfig.from_dict(d.pop("model", None) or {})  # type: ignore[arg-type]
-        # Saved before room copies existed: trained without them.
-        room = RoomAugment.from_dict(d.pop("room", None) or {"variants": 0})  # type: ignore[arg-type]
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        if "member_overrides" in known:
-            known["member_overrides"] = tuple(dict(o) for o in known["member_overrides"])
-        return cls(**known, augment=aug, model=model, room=room)  # type: ignore[arg-type]
-
-
-def configure_threads(n: int | None = None) -> None:
-    """Pin TensorFlow's thread pools (must run before TF executes anything)."""
-    import tensorflow as tf
-
-    n = n or int(os.environ.get("MOODIFY_TF_THREADS", "0")) or os.cpu_count() or 1
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:
-        pass  # TF already initialised in this process; keep its pools
-
-
-def targets_for(clips: list[Clip], label_map: LabelMap) -> np.ndarray:
-    """Target index per clip, -1 for emotions the label map drops."""
-    return np.array([-1 if (t := label_map.target(c.emotion)) is None else t for c in clips])
-
-
-BALANCE_MODES = ("none", "corpus", "speaker")
-
-
-def sample_weights(targets: np.ndarray, groups: np.ndarray | None, n_classes: int, *,
-                   class_balance: bool = True) -> np.ndarray:
-    """Per-clip loss weights (mean 1) giving every group the same total weight and, with
-    ``class_balance``, every class within a group the same share of that group's weight.
-
-    With all classes in every group, classes are then balanced overall too. ``groups=None``
-    treats all clips as one group (plain balanced class weights).
-    """
-    targets = np.asarray(targets)
-    groups = np.zeros(len(targets), int) if groups is None else np.asarray(groups)
-    w = np.zeros(len(targets), np.float64)
-    names = np.unique(groups)
-    for g in names:
-        in_g = groups == g
-        if class_balance:
-            counts = np.bincount(targets[in_g], minlength=n_classes)
-            present = np.count_nonzero(counts)
-            w[in_g] = 1.0 / (len(names) * present * counts[targets[in_g]])
-        else:
-            w[in_g] = 1.0 / (len(names) * in_g.sum())
-    return (w * len(targets) / w.sum()).astype(np.float32)
-
-
-def balance_groups(clips: list[Clip], mode: str) -> np.ndarray | None:
-    """The grouping ``sample_weights`` balances over, for a ``TrainConfig.balance`` mode."""
-    if mode not in BALANCE_MODES:
-        raise ValueError(f"balance must be one of {BALANCE_MODES}, not {mode!r}")
-    if mode == "none":
-        return None
-    return np.array([c.corpus if mode == "corpus" else c.speaker for c in clips])
-
-
-def corpus_folds(clips: list[Clip]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Leave one corpus out: each fold tests on a whole corpus (its speakers, microphones and
-    scripts) that training never saw -- the closest measure here of a user's new recording."""
-    corpora = np.array([c.corpus for c in clips])
-    names = sorted(set(corpora))
-    if len(names) < 2:
-        raise ValueError("leave-one-corpus-out needs clips of at least two corpora")
-    idx = np.arange(len(clips))
-    return [(idx[corpora != c], idx[corpora == c]) for c in names]
-
-
-def random_folds(clips: list[Clip], labels: np.ndarray, n_splits: int = 5,
-                 seed: int = 1234) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Stratified random split as the reference systems use -- NOT speaker-independent."""
-    from sklearn.model_selection import StratifiedKFold
-
-    skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    return list(skf.split(np.arange(len(clips)), labels))
+from ml.sample_weights import balance_groups, sample_weights
 
 
 def fold_items(fs: FeatureSet, train_clips: np.ndarray, val_clips: np.ndarray,
@@ -425,42 +249,3 @@ class _ValidationCurve:
         logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         self.curves["val_loss"].append(float(-logp[np.arange(len(self.t)), self.t].mean()))
         self.curves["val_accuracy"].append(float((logits.argmax(1) == self.t).mean()))
-
-
-def save_model(model, out_dir: Path, *, config: TrainConfig, mean: np.ndarray,  # noqa: ANN001
-               var: np.ndarray, temperature: float, card: dict[str, object]) -> str:
-    """Write weights, normaliser, config and the JSON model card; returns the version string."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    weights = out_dir / "model.weights.h5"
-    label_map = LABEL_MAPS[config.label_map]
-    # A fresh, uncompiled copy: saving the trained model would also write the optimizer's
-    # moment estimates, twice the weights' size and useless for serving.
-    mcfg = ModelConfig.from_dict({**config.model.to_dict(), "n_classes": len(label_map.labels)})
-    serving = build_model(mcfg, mean, var)
-    serving.set_weights(model.get_weights())
-    serving.save_weights(weights)
-    np.savez(out_dir / "normaliser.npz", mean=mean, var=var)
-    if config.model.frontend == "whisper" and config.model.members == 1:
-        from ml.serving import export_head
-
-        export_head(serving, out_dir)  # the head the predictor serves without TensorFlow
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:8]
-    kind = "whisper" if config.model.frontend == "whisper" else "cnn"
-    version = f"ser-{kind}-{label_map.name}-{time.strftime('%Y%m%d')}-{digest}"
-    cfg = {
-        "version": version,
-        "labels": list(label_map.labels),
-        "label_map": label_map.to_dict(),
-        "temperature": float(temperature),
-        "features": frontend_contract(config.model.frontend),
-        "model": {**config.model.to_dict(), "n_classes": len(label_map.labels)},
-        "train": config.to_dict(),
-    }
-    (out_dir / "config.json").write_text(json.dumps(cfg, indent=2))
-    full_card = {**card, "version": version}
-    (out_dir / "model_card.json").write_text(json.dumps(full_card, indent=2))
-    if card.get("name"):
-        from ml.card import render_markdown
-
-        (out_dir / "MODEL_CARD.md").write_text(render_markdown(full_card))
-    return version
