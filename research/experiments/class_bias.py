@@ -5,7 +5,7 @@ are added to this fold's logits; accuracy and UAR are then scored on the adjuste
 It asks whether a cheap prior correction would fix the rare "happy" predictions. Source of the
 variants-table row "B1".
 
-    PYTHONPATH=. python experiments/class_bias.py [ml/artifacts/default/evaluation/oof-speaker.npz]
+    PYTHONPATH=. python research/experiments/class_bias.py [ml/artifacts/default/evaluation/oof-speaker.npz]
 """
 
 from __future__ import annotations

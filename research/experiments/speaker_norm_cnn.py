@@ -6,7 +6,7 @@ unaugmented frames (labels never used; a test speaker's statistics come only fro
 speaker). In the product this needs a user's past recordings, so the shipped model does not do
 it; this script measures what it would be worth. Source of the variants-table row "S1".
 
-    PYTHONPATH=. MOODIFY_TF_THREADS=2 python experiments/speaker_norm_cnn.py OUT_DIR [--plain] [--seed N]
+    PYTHONPATH=. MOODIFY_TF_THREADS=2 python research/experiments/speaker_norm_cnn.py OUT_DIR [--plain] [--seed N]
 
 ``--plain`` runs the same network without the normalisation, as the same-process reference.
 """

@@ -13,7 +13,7 @@ clips (by path) of each emotion are the enrolment; the speaker's other clips are
   centred by its K enrolment clips;
 - blend: global and centred log-probabilities added.
 
-    PYTHONPATH=. python experiments/personal_voice.py
+    PYTHONPATH=. python research/experiments/personal_voice.py
 
 Measured 2026-12-06 on S2's embeddings (mean accuracy over held-out speakers, and the worst
 speaker's change against global), K = 7: RAVDESS global 70.0%, bias 70.3% (-1.9), centred 75.6%

@@ -15,7 +15,7 @@ report's own condition features. Variants, same folds and seed:
 If even the specialist stays below a target, the frozen encoder's embedding of that condition
 does not hold the information, and more augmentation of the same kind cannot reach it.
 
-    PYTHONPATH=. python experiments/matched_conditions.py [--conditions babble10,reverb] [--workers 2]
+    PYTHONPATH=. python research/experiments/matched_conditions.py [--conditions babble10,reverb] [--workers 2]
 
 Measured 2026-12-07 (``matched_conditions.json``, RAVDESS, refusals counted wrong): R babble 58.8%,
 room -4.2 (clean 71.8%, overall UAR 76.8%); R+M babble 61.3% (UAR 77.8%), M babble 62.9%;
@@ -121,7 +121,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--conditions", default="babble10,reverb")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--out", default="experiments/matched_conditions.json")
+    p.add_argument("--out", default="research/experiments/matched_conditions.json")
     args = p.parse_args()
     configure_threads()
     clips = discover()

