@@ -94,7 +94,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from ml.cache import compute_features
 
         # The baseline is always the SVM on the acoustic features' per-clip statistics.
-        acoustic = fs if config.model.frontend == ACOUSTIC.name else compute_features(fs.clips, config.augment)
+        acoustic = fs if get_frontend(config.model.frontend) is ACOUSTIC else compute_features(fs.clips, config.augment)
         base = baseline_svm(acoustic, config.label_map)
         out.mkdir(parents=True, exist_ok=True)
         (out / "baseline-svm.json").write_text(json.dumps(base, indent=2))

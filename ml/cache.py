@@ -108,29 +108,11 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
         return _merged(again(room=replace(room, babble_copies=0)), again(room=room, condition=BABBLE_COPIES))
     path = cache_dir / f"features-{_key(clips, aug, frontend, room=room, condition=condition)}.npz"
     if path.exists():
-        z = np.load(path)
-        secs = float(z["seconds"]) if "seconds" in z.files else float("nan")
-        return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"], secs)
-    needs_babble = condition.startswith("babble") or (room is not None and room.variants > 0
-                                                      and room.p_babble > 0)  # fmt: skip
-    if condition == BABBLE_COPIES and (room is None or not get_frontend(frontend).pooled_embedding):
-        raise ValueError("babble copies are room copies of the Whisper front end")
-    if needs_babble and (fold_of is None or babble is None):
-        raise ValueError("babble needs the speaker folds (fold_of) and a BabbleBank")
+        return _load(path, clips)
+    _check_babble(frontend, room, condition, fold_of, babble)
     args = (aug, frontend, room, condition, fold_of or {}, babble)
     if workers > 1 and len(clips) >= 2 * workers:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        bounds = np.linspace(0, len(clips), workers + 1).astype(int)
-        # spawn, not fork: TensorFlow's thread pools do not survive a fork.
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            parts = list(pool.map(_extract, [clips[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
-                                  [args] * workers, [progress and i == 0 for i in range(workers)]))
-        chunks = [c for p in parts for c in p[0]]
-        clip_index = [int(i) + a for p, a in zip(parts, bounds[:-1], strict=True) for i in p[1]]
-        variant = [v for p in parts for v in p[2]]
-        skipped = sum(p[3] for p in parts)
+        chunks, clip_index, variant, skipped = _extract_in_processes(clips, args, progress, workers)
     else:
         chunks, clip_index, variant, skipped = _extract(clips, args, progress)
     if skipped:
@@ -138,12 +120,52 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
     offsets = np.concatenate([[0], np.cumsum([len(c) for c in chunks])]).astype(np.int64)
     fs = FeatureSet(clips, np.array(clip_index), np.array(variant), offsets,
                     np.concatenate(chunks, axis=0), time.time() - t0)  # fmt: skip
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    _save(fs, path)
+    return fs
+
+
+def _load(path: Path, clips: list[Clip]) -> FeatureSet:
+    """The cached feature set at ``path`` of ``clips``."""
+    z = np.load(path)
+    secs = float(z["seconds"]) if "seconds" in z.files else float("nan")
+    return FeatureSet(clips, z["clip_index"], z["variant"], z["offsets"], z["frames"], secs)
+
+
+def _save(fs: FeatureSet, path: Path) -> None:
+    """Write ``fs`` to the cache file ``path`` (whole or not at all: written aside, then renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, clip_index=fs.clip_index, variant=fs.variant, offsets=fs.offsets,
              frames=fs.frames, seconds=np.array(fs.extract_seconds))  # fmt: skip
     tmp.replace(path)
-    return fs
+
+
+def _check_babble(frontend: str, room: RoomAugment | None, condition: str,
+                  fold_of: dict[str, int] | None, babble: BabbleBank | None) -> None:
+    """ValueError where babble is asked for without what it is drawn from."""
+    needs_babble = condition.startswith("babble") or (room is not None and room.variants > 0
+                                                      and room.p_babble > 0)  # fmt: skip
+    if condition == BABBLE_COPIES and (room is None or not get_frontend(frontend).pooled_embedding):
+        raise ValueError("babble copies are room copies of the Whisper front end")
+    if needs_babble and (fold_of is None or babble is None):
+        raise ValueError("babble needs the speaker folds (fold_of) and a BabbleBank")
+
+
+def _extract_in_processes(clips: list[Clip], args: tuple, progress: bool, workers: int,
+                          ) -> tuple[list[np.ndarray], list[int], list[int], int]:
+    """:func:`_extract` over ``workers`` contiguous shares of ``clips``, in as many processes."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    bounds = np.linspace(0, len(clips), workers + 1).astype(int)
+    # spawn, not fork: TensorFlow's thread pools do not survive a fork.
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        parts = list(pool.map(_extract, [clips[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
+                              [args] * workers, [progress and i == 0 for i in range(workers)]))
+    chunks = [c for p in parts for c in p[0]]
+    clip_index = [int(i) + a for p, a in zip(parts, bounds[:-1], strict=True) for i in p[1]]
+    variant = [v for p in parts for v in p[2]]
+    return chunks, clip_index, variant, sum(p[3] for p in parts)
 
 
 def _merged(a: FeatureSet, b: FeatureSet) -> FeatureSet:

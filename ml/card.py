@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ml.datasets import Clip
+from ml.frontends import get_frontend
 from ml.config import TrainConfig
 
 LICENCE = (
@@ -104,7 +105,7 @@ def _member_notes(member: TrainConfig) -> list[str]:
 def augmentation_text(config: TrainConfig) -> str:
     """The training-fold augmentation of ``config``, in words."""
     r = config.room
-    if config.model.frontend == "whisper":
+    if get_frontend(config.model.frontend).room_copies:
         if not config.use_augmented or r.variants <= 0:
             return "no augmented copies"
         return (f"{r.variants} room/device copies per training clip, one of the clip and its copies "
@@ -153,7 +154,7 @@ def _targets(cv_report: dict | None) -> dict[str, Any] | None:
 
 def _architecture(config: TrainConfig) -> str:
     """The model in one line: its front end, its head, and the ensemble it may be part of."""
-    if config.model.frontend == "whisper":
+    if get_frontend(config.model.frontend).pretrained_encoder:
         head = (f"dense {config.model.head_units} (GELU) -> " if config.model.head_units else "")
         architecture = ("Whisper log-mel (80 bands, 25/10 ms) -> frozen Whisper tiny.en audio encoder "
                         "(2 Conv1D layers + 4 transformer blocks, 7.6 M parameters, pretrained on "
@@ -225,7 +226,8 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
                      "note": "final model trained on all clips (+ augmented copies) for the "
                              "fixed epoch budget that cross-validation used"},  # fmt: skip
         "limitations": LIMITATIONS,
-        "licence": LICENCE + (WHISPER_LICENCE if config.model.frontend == "whisper" else ""),
+        "licence": LICENCE + (WHISPER_LICENCE if get_frontend(config.model.frontend).pretrained_encoder
+                              else ""),
     }
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from ml.cache import FeatureSet
 from ml.calibration import choose_calibration, crossfitted_temperature_probs, reliability, softmax
 from ml.config import TrainConfig
-from ml.datasets import LABEL_MAPS, targets_for
+from ml.datasets import LABEL_MAPS, Clip, targets_for
 from ml.fitting import fit, fold_items, predict_logits
 from ml.folds import corpus_folds, random_folds, speaker_fold_map, speaker_folds
 
@@ -60,18 +60,7 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
     targets = targets_for(clips, label_map)
     usable = np.array(sorted(set(fs.clip_index[fs.variant == 0].tolist())))
     usable = usable[targets[usable] >= 0]
-    sub = [clips[i] for i in usable]
-    if protocol == "speaker":
-        # Folds fixed from every labelled clip, not from those that decoded: the babble of the
-        # room copies (ml.rooms) was drawn with the same assignment.
-        fold_of = speaker_fold_map([c for c, t in zip(clips, targets, strict=True) if t >= 0], n_splits)
-        held = np.array([fold_of[c.speaker] for c in sub])
-        idx = np.arange(len(sub))
-        folds = [(idx[held != k], idx[held == k]) for k in range(n_splits)]
-    elif protocol == "corpus":
-        folds = corpus_folds(sub)
-    else:
-        folds = random_folds(sub, targets[usable], n_splits, config.seed)
+    folds = _protocol_folds(clips, targets, usable, protocol, n_splits, config.seed)
     n_splits = len(folds)
     oof = np.full((len(clips), len(label_map.labels)), np.nan, np.float32)
     fold_of = np.full(len(clips), -1)
@@ -96,24 +85,49 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
                                "n_test": int(len(va_clips))})  # fmt: skip
         histories.append(history)
         print(f"fold {k + 1}: accuracy {acc:.3f} on {speakers}", flush=True)
-        for name, cfs in (conditions or {}).items():
-            mine = np.flatnonzero((cfs.variant == 0) & np.isin(
-                [cfs.clips[i].speaker for i in cfs.clip_index], speakers))
-            scored[name].append((cfs.clip_index[mine], predict_logits(model, cfs, mine)))
-    done = usable
-    oof_arrays = {"logits": oof[done], "targets": targets[done], "fold": fold_of[done],
-                  "corpora": np.array([clips[i].corpus for i in done]),
-                  "clip_ids": np.array([clips[i].clip_id for i in done])}  # fmt: skip
+        _score_conditions(model, conditions or {}, speakers, scored)
+    oof_arrays = {"logits": oof[usable], "targets": targets[usable], "fold": fold_of[usable],
+                  "corpora": np.array([clips[i].corpus for i in usable]),
+                  "clip_ids": np.array([clips[i].clip_id for i in usable])}  # fmt: skip
     report = _report(oof_arrays, protocol=protocol, labels=label_map.labels, folds=fold_summaries,
                      histories=histories, config=config, seconds=time.time() - t0)
-    # Clips with a label that yielded no speech (refused, as an upload would be): per corpus.
-    labelled = [c.corpus for c, t in zip(clips, targets, strict=True) if t >= 0]
-    answered = [clips[i].corpus for i in usable]
-    report["refused"] = {c: labelled.count(c) - answered.count(c) for c in sorted(set(labelled))}
+    report["refused"] = _refused(clips, targets, usable)
     if conditions:
         report["robustness"] = robustness_table(conditions, scored, label_map.labels, targets_of=
                                                 lambda cl: targets_for(cl, label_map))  # fmt: skip
     return report
+
+
+def _protocol_folds(clips: list[Clip], targets: np.ndarray, usable: np.ndarray, protocol: str,
+                    n_splits: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(train, test)`` positions in ``usable`` of each fold of ``protocol``."""
+    sub = [clips[i] for i in usable]
+    if protocol == "speaker":
+        # Folds fixed from every labelled clip, not from those that decoded: the babble of the
+        # room copies (ml.rooms) was drawn with the same assignment.
+        fold_of = speaker_fold_map([c for c, t in zip(clips, targets, strict=True) if t >= 0], n_splits)
+        held = np.array([fold_of[c.speaker] for c in sub])
+        idx = np.arange(len(sub))
+        return [(idx[held != k], idx[held == k]) for k in range(n_splits)]
+    if protocol == "corpus":
+        return corpus_folds(sub)
+    return random_folds(sub, targets[usable], n_splits, seed)
+
+
+def _score_conditions(model, conditions: dict[str, FeatureSet], speakers: list[str],  # noqa: ANN001
+                      scored: dict[str, list[tuple[np.ndarray, np.ndarray]]]) -> None:
+    """Append to ``scored`` the fold model's logits of its test speakers' originals under each condition."""
+    for name, cfs in conditions.items():
+        mine = np.flatnonzero((cfs.variant == 0) & np.isin(
+            [cfs.clips[i].speaker for i in cfs.clip_index], speakers))
+        scored[name].append((cfs.clip_index[mine], predict_logits(model, cfs, mine)))
+
+
+def _refused(clips: list[Clip], targets: np.ndarray, usable: np.ndarray) -> dict[str, int]:
+    """Clips with a label that yielded no speech (refused, as an upload would be): per corpus."""
+    labelled = [c.corpus for c, t in zip(clips, targets, strict=True) if t >= 0]
+    answered = [clips[i].corpus for i in usable]
+    return {c: labelled.count(c) - answered.count(c) for c in sorted(set(labelled))}
 
 
 def robustness_table(conditions: dict[str, FeatureSet],

@@ -158,15 +158,8 @@ def _fit_single(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray,
 
     keras.utils.set_random_seed(config.seed)
     n_classes = len(LABEL_MAPS[config.label_map].labels)
-    clip_of = fs.clip_index[train_items]
-    train_items, clip_of = train_items[targets[clip_of] >= 0], clip_of[targets[clip_of] >= 0]
-    order = np.argsort(clip_of, kind="stable")
-    uniq, starts = np.unique(clip_of[order], return_index=True)
-    groups = np.split(train_items[order], starts[1:])
-    clip_targets = targets[uniq]
-    y = keras.utils.to_categorical(clip_targets, n_classes).astype(np.float32)
-    w = sample_weights(clip_targets, balance_groups([fs.clips[i] for i in uniq], config.balance),
-                       n_classes, class_balance=config.class_weights)  # fmt: skip
+    train_items, groups, uniq = _clip_groups(fs, train_items, targets)
+    y, w = _clip_targets(fs, uniq, targets, config, n_classes)
     originals = train_items[fs.variant[train_items] == 0]
     mean, var = normaliser_stats(fs, originals)
     mcfg = ModelConfig.from_dict({**config.model.to_dict(), "n_classes": n_classes})
@@ -174,27 +167,7 @@ def _fit_single(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray,
     spk_names, spk_idx = np.unique([fs.clips[i].speaker for i in uniq], return_inverse=True)
     data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed,
                          config.mixup, speakers=spk_idx)
-    steps = len(data) * config.epochs
-    warm = min(len(data) * config.warmup_epochs, steps // 4)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate / 10, max(steps - warm, 1), alpha=0.01,
-        warmup_target=config.learning_rate, warmup_steps=warm,
-    )
-    optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
-    emotion_loss = keras.losses.CategoricalCrossentropy(from_logits=True,
-                                                        label_smoothing=config.label_smoothing)
-    adversary = None
-    if config.speaker_adversarial:
-        # The served model is `model`; `trainer` shares its layers and adds the speaker head.
-        from ml.model import speaker_adversary
-
-        trainer, adversary = speaker_adversary(model, len(spk_names))
-        trainer.compile(optimizer=optimizer, loss=[emotion_loss,
-                        keras.losses.SparseCategoricalCrossentropy(from_logits=True)],
-                        metrics=[["accuracy"], []])  # fmt: skip
-    else:
-        trainer = model
-        model.compile(optimizer=optimizer, loss=emotion_loss, metrics=["accuracy"])
+    trainer, adversary = _compiled(model, config, len(data), len(spk_names))
     curve = _ValidationCurve(fs, val_items, targets) if val_items is not None else None
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     t0 = time.time()
@@ -202,26 +175,11 @@ def _fit_single(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray,
     # roughly doubled the step time on 2 shared cores.
     epochs = tqdm(range(config.epochs), desc="training", unit="epoch", disable=not verbose)
     for epoch in epochs:
-        # train_on_batch resets metrics on every call: average the per-batch values ourselves.
-        sums, seen = np.zeros(2), 0
         if adversary is not None:
             p = epoch / max(config.epochs - 1, 1)
             adversary.scale.assign(config.speaker_adversarial * (2 / (1 + np.exp(-10 * p)) - 1))
-        for b in range(len(data)):
-            (x, m), yb, wb = data[b]
-            if adversary is None:
-                logs = model.train_on_batch([x, m], yb, sample_weight=wb, return_dict=True)
-                loss_b, acc_b = float(logs["loss"]), float(logs["accuracy"])
-            else:
-                logs = trainer.train_on_batch([x, m], [yb, data.speakers_of(b)],
-                                              sample_weight=[wb, np.ones_like(wb)],
-                                              return_dict=True)  # fmt: skip
-                acc_key = next(k for k in logs if k.endswith("accuracy"))
-                loss_b, acc_b = float(logs["loss"]), float(logs[acc_key])
-            sums += len(yb) * np.array([loss_b, acc_b])
-            seen += len(yb)
+        loss, acc = _train_epoch(trainer, data, adversarial=adversary is not None)
         data.next_epoch()
-        loss, acc = sums / max(seen, 1)
         history["loss"].append(float(loss))
         history["accuracy"].append(float(acc))
         post = {"loss": f"{loss:.3f}", "acc": f"{acc:.3f}"}
@@ -233,6 +191,78 @@ def _fit_single(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray,
         history.update(curve.curves)
     history["train_seconds"] = [time.time() - t0]
     return model, history, (mean, var)
+
+
+def _clip_groups(fs: FeatureSet, train_items: np.ndarray,
+                 targets: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """The labelled training items, grouped by clip: ``(items, groups, clip ids)``, a clip's
+    group being its original and augmented copies (the sampler draws one per epoch)."""
+    clip_of = fs.clip_index[train_items]
+    train_items, clip_of = train_items[targets[clip_of] >= 0], clip_of[targets[clip_of] >= 0]
+    order = np.argsort(clip_of, kind="stable")
+    uniq, starts = np.unique(clip_of[order], return_index=True)
+    return train_items, np.split(train_items[order], starts[1:]), uniq
+
+
+def _clip_targets(fs: FeatureSet, uniq: np.ndarray, targets: np.ndarray, config: TrainConfig,
+                  n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot targets and loss weights (class and group balance) of the clips ``uniq``."""
+    import keras
+
+    clip_targets = targets[uniq]
+    y = keras.utils.to_categorical(clip_targets, n_classes).astype(np.float32)
+    w = sample_weights(clip_targets, balance_groups([fs.clips[i] for i in uniq], config.balance),
+                       n_classes, class_balance=config.class_weights)  # fmt: skip
+    return y, w
+
+
+def _compiled(model, config: TrainConfig, steps_per_epoch: int, n_speakers: int):  # noqa: ANN001, ANN202
+    """``(trainer, adversary)``: the model compiled with warm-up then cosine-decayed AdamW; with
+    ``speaker_adversarial``, a trainer sharing its layers plus a speaker head behind the
+    gradient-reversal layer ``adversary`` (else the model itself, and None)."""
+    import keras
+
+    steps = steps_per_epoch * config.epochs
+    warm = min(steps_per_epoch * config.warmup_epochs, steps // 4)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        config.learning_rate / 10, max(steps - warm, 1), alpha=0.01,
+        warmup_target=config.learning_rate, warmup_steps=warm,
+    )
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+    emotion_loss = keras.losses.CategoricalCrossentropy(from_logits=True,
+                                                        label_smoothing=config.label_smoothing)
+    if not config.speaker_adversarial:
+        model.compile(optimizer=optimizer, loss=emotion_loss, metrics=["accuracy"])
+        return model, None
+    # The served model is `model`; `trainer` shares its layers and adds the speaker head.
+    from ml.model import speaker_adversary
+
+    trainer, adversary = speaker_adversary(model, n_speakers)
+    trainer.compile(optimizer=optimizer, loss=[emotion_loss,
+                    keras.losses.SparseCategoricalCrossentropy(from_logits=True)],
+                    metrics=[["accuracy"], []])  # fmt: skip
+    return trainer, adversary
+
+
+def _train_epoch(trainer, data: _EpochSampler, *, adversarial: bool) -> tuple[float, float]:  # noqa: ANN001
+    """One pass over ``data``: the example-weighted mean training loss and accuracy."""
+    # train_on_batch resets metrics on every call: average the per-batch values ourselves.
+    sums, seen = np.zeros(2), 0
+    for b in range(len(data)):
+        (x, m), yb, wb = data[b]
+        if not adversarial:
+            logs = trainer.train_on_batch([x, m], yb, sample_weight=wb, return_dict=True)
+            loss_b, acc_b = float(logs["loss"]), float(logs["accuracy"])
+        else:
+            logs = trainer.train_on_batch([x, m], [yb, data.speakers_of(b)],
+                                          sample_weight=[wb, np.ones_like(wb)],
+                                          return_dict=True)  # fmt: skip
+            acc_key = next(k for k in logs if k.endswith("accuracy"))
+            loss_b, acc_b = float(logs["loss"]), float(logs[acc_key])
+        sums += len(yb) * np.array([loss_b, acc_b])
+        seen += len(yb)
+    loss, acc = sums / max(seen, 1)
+    return loss, acc
 
 
 class _ValidationCurve:

@@ -19,11 +19,16 @@ class MelEmbedder(Protocol):
 class Frontend(Protocol):
     """``name``: what configs store; ``tag``: the front end's word in a model version;
     ``pooled_embedding``: the head's input is one pooled encoder embedding per speech window
-    (what personal adapters, the ONNX head and class means work on)."""
+    (what personal adapters, the ONNX head and class means work on); ``pretrained_encoder``: a
+    frozen pretrained encoder is part of the model (its architecture and licence join the model
+    card's); ``room_copies``: the training copies are room/device copies of the recording
+    (:mod:`ml.rooms`), not signal augmentations (:mod:`ml.augment`)."""
 
     name: str
     tag: str
     pooled_embedding: bool
+    pretrained_encoder: bool
+    room_copies: bool
 
     def contract(self) -> dict[str, object]:
         """What a model's input depends on: saved with the model, checked at load, part of the cache key."""
@@ -49,6 +54,8 @@ class AcousticFrontend:
     name = "acoustic"
     tag = "cnn"
     pooled_embedding = False
+    pretrained_encoder = False
+    room_copies = False
 
     def contract(self) -> dict[str, object]:
         from ml.features import FeatureConfig
@@ -82,6 +89,8 @@ class WhisperFrontend:
     name = "whisper"
     tag = "whisper"
     pooled_embedding = True
+    pretrained_encoder = True
+    room_copies = True
 
     def contract(self) -> dict[str, object]:
         from ml.whisper import WhisperFeatureConfig, encoder_digest

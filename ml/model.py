@@ -188,7 +188,11 @@ def speaker_adversary(model, n_speakers: int):  # noqa: ANN001, ANN201
     return keras.Model(model.inputs, [model.output, speaker_logits]), reversal
 
 
-def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not import TensorFlow
+# The Keras layer classes are defined on first use, so that importing ml.model does not import
+# TensorFlow: one function per layer, each returning its class.
+
+
+def _spec_augment():  # noqa: ANN202
     import keras
     from keras import ops
 
@@ -221,6 +225,13 @@ def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not i
             x = self._mask(x, 1, self.cfg.spec_time_masks, self.cfg.spec_time_width)
             return self._mask(x, 2, self.cfg.spec_feature_masks, self.cfg.spec_feature_width)
 
+    return _SpecAugment
+
+
+def _attentive_stats_pooling():  # noqa: ANN202
+    import keras
+    from keras import ops
+
     class _AttentiveStatsPooling(keras.layers.Layer):
         """Attention-weighted mean and standard deviation over the real (unmasked) frames."""
 
@@ -249,6 +260,13 @@ def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not i
             var = ops.sum(a * ops.square(h), axis=1) - ops.square(mean)
             return ops.concatenate([mean, ops.sqrt(ops.maximum(var, 1e-6))], axis=-1)
 
+    return _AttentiveStatsPooling
+
+
+def _utterance_cmn():  # noqa: ANN202
+    import keras
+    from keras import ops
+
     class _UtteranceCMN(keras.layers.Layer):
         """Subtract each utterance's mean (over real frames) from the first ``n`` features."""
 
@@ -262,6 +280,12 @@ def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not i
                 ops.sum(m, axis=1, keepdims=True), 1.0)
             cols = ops.cast(ops.arange(ops.shape(x)[-1]) < self.n, x.dtype)
             return x - mean * cols * m
+
+    return _UtteranceCMN
+
+
+def _gradient_reversal():  # noqa: ANN202
+    import keras
 
     class _GradientReversal(keras.layers.Layer):
         """Identity forward; multiplies the gradient by ``-scale`` backward."""
@@ -281,20 +305,20 @@ def _layers():  # noqa: ANN202 - defined lazily so importing ml.model does not i
 
             return reverse(x)
 
-    return _SpecAugment, _AttentiveStatsPooling, _UtteranceCMN, _GradientReversal
+    return _GradientReversal
 
 
 def SpecAugment(config: ModelConfig, **kwargs: object):  # noqa: ANN201, N802
-    return _layers()[0](config, **kwargs)
+    return _spec_augment()(config, **kwargs)
 
 
 def AttentiveStatsPooling(units: int, **kwargs: object):  # noqa: ANN201, N802
-    return _layers()[1](units, **kwargs)
+    return _attentive_stats_pooling()(units, **kwargs)
 
 
 def UtteranceCMN(n: int, **kwargs: object):  # noqa: ANN201, N802
-    return _layers()[2](n, **kwargs)
+    return _utterance_cmn()(n, **kwargs)
 
 
 def GradientReversal(**kwargs: object):  # noqa: ANN201, N802
-    return _layers()[3](**kwargs)
+    return _gradient_reversal()(**kwargs)

@@ -8,29 +8,12 @@ def _pct(v: float) -> str:
 
 
 def model_card(r: dict, config: dict) -> str:
-    labels = r["labels"]
-    m, t = config["model"], config["train"]
-    rows = "\n".join(f"| {lab} | {_pct(r['recall'][lab])} | {r['support'][lab]} |" for lab in labels)
-    head = "| true \\ predicted | " + " | ".join(labels) + " |\n|---" * 1 + "|---" * len(labels) + "|"
-    conf = "\n".join(f"| **{lab}** | " + " | ".join(str(v) for v in row) + " |"
-                     for lab, row in zip(labels, r["confusion"], strict=True))  # fmt: skip
-    rel = r["reliability"]
-    rel_rows = "\n".join(f"| {i / 10:.1f}–{(i + 1) / 10:.1f} | {n} | {c:.2f} | {a:.2f} |"
-                         for i, (n, c, a) in enumerate(zip(rel["count"], rel["confidence"], rel["accuracy"], strict=True))
-                         if n)  # fmt: skip
-    framed = r.get("in_frame")
-    framed_txt = (f"Validation faces placed inside larger frames (each face upscaled to "
-                  f"{framed['face_px']} px in a {framed['frame']} frame of noise and gradient, as a webcam "
-                  f"frame would hold it) go through the whole served path (detection, crop, model): the "
-                  f"detector finds a face in {_pct(framed['detected'])} of {framed['images']} frames, and on "
-                  f"those the expression is right {_pct(framed['accuracy_detected'])} of the time "
-                  f"(the crop-only model on the same images: {_pct(framed['accuracy_crops'])}).") if framed else \
-        "Not measured for this version."  # fmt: skip
-    speed = r.get("speed_ms")
-    speed_txt = (f"One 640x480 JPEG frame on one core (OpenCV and ONNX Runtime, one thread; "
-                 f"`benchmarks/bench_face.py`), median CPU time: {speed['total']:.1f} ms (decoding "
-                 f"{speed['decode']:.1f} ms, detection {speed['detect']:.1f} ms, model {speed['model']:.1f} ms). "
-                 f"Target: at most 30 ms.") if speed else "Run `benchmarks/bench_face.py`."
+    """The card: what the model does, its architecture and training, its validation results, and
+    the fixed limitations and retraining sections."""
+    return _what_it_does(r) + _model(config) + _results(r) + _LIMITATIONS_AND_RETRAIN
+
+
+def _what_it_does(r: dict) -> str:
     return f"""# Face expression model `{r['model_version']}`
 
 **Research and non-commercial use only.** It is trained on FER-2013, which was released for
@@ -49,7 +32,12 @@ averaged and divided by the temperature ({r['temperature']:.3f}) before the soft
 probabilities are calibrated and can be fused with the voice's. Faces are not aligned by the
 eyes: training rotates crops by up to ±12° instead.
 
-## Model
+"""
+
+
+def _model(config: dict) -> str:
+    m, t = config["model"], config["train"]
+    return f"""## Model
 
 Four blocks of 3x3 convolution + batch norm + ReLU (filters {m['filters']}, convolutions per block
 {m['convs_per_block']}), 2x2 max pooling between blocks, global average pooling, dropout
@@ -64,7 +52,21 @@ disgust (1.5% of the images) counts about 3x. The other 10% (stratified) picked 
 (accuracy {_pct(config['held_out_accuracy'])}) and fitted the temperature. Training took
 {config['train_seconds'] / 60:.0f} min (wall clock) on a 2-core CPU shared with other work, under `nice`.
 
-## Results on FER-2013's validation images ({r['images']}, never used in training or calibration)
+"""
+
+
+def _results(r: dict) -> str:
+    labels = r["labels"]
+    rows = "\n".join(f"| {lab} | {_pct(r['recall'][lab])} | {r['support'][lab]} |" for lab in labels)
+    head = "| true \\ predicted | " + " | ".join(labels) + " |\n|---" * 1 + "|---" * len(labels) + "|"
+    conf = "\n".join(f"| **{lab}** | " + " | ".join(str(v) for v in row) + " |"
+                     for lab, row in zip(labels, r["confusion"], strict=True))  # fmt: skip
+    rel = r["reliability"]
+    rel_rows = "\n".join(f"| {i / 10:.1f}–{(i + 1) / 10:.1f} | {n} | {c:.2f} | {a:.2f} |"
+                         for i, (n, c, a) in enumerate(zip(rel["count"], rel["confidence"], rel["accuracy"], strict=True))
+                         if n)  # fmt: skip
+    framed_txt, speed_txt = _in_frame(r), _speed(r)
+    return f"""## Results on FER-2013's validation images ({r['images']}, never used in training or calibration)
 
 - **Accuracy: {_pct(r['accuracy'])}** (target 66%; humans about 65%; the best single networks
   published about 73%)
@@ -95,7 +97,33 @@ Reliability (calibrated confidence bins):
 
 {speed_txt}
 
-## Limitations
+"""
+
+
+def _in_frame(r: dict) -> str:
+    """The whole served path on faces inside larger frames, in words."""
+    framed = r.get("in_frame")
+    framed_txt = (f"Validation faces placed inside larger frames (each face upscaled to "
+                  f"{framed['face_px']} px in a {framed['frame']} frame of noise and gradient, as a webcam "
+                  f"frame would hold it) go through the whole served path (detection, crop, model): the "
+                  f"detector finds a face in {_pct(framed['detected'])} of {framed['images']} frames, and on "
+                  f"those the expression is right {_pct(framed['accuracy_detected'])} of the time "
+                  f"(the crop-only model on the same images: {_pct(framed['accuracy_crops'])}).") if framed else \
+        "Not measured for this version."  # fmt: skip
+    return framed_txt
+
+
+def _speed(r: dict) -> str:
+    """Per-frame CPU time, in words."""
+    speed = r.get("speed_ms")
+    speed_txt = (f"One 640x480 JPEG frame on one core (OpenCV and ONNX Runtime, one thread; "
+                 f"`benchmarks/bench_face.py`), median CPU time: {speed['total']:.1f} ms (decoding "
+                 f"{speed['decode']:.1f} ms, detection {speed['detect']:.1f} ms, model {speed['model']:.1f} ms). "
+                 f"Target: at most 30 ms.") if speed else "Run `benchmarks/bench_face.py`."
+    return speed_txt
+
+
+_LIMITATIONS_AND_RETRAIN = """## Limitations
 
 - FER-2013 holds web images found by keyword search: many are posed or exaggerated expressions,
   some are mislabelled or not faces. Spontaneous, subtle expressions in front of a webcam are
