@@ -13,7 +13,7 @@ SERVING = ("ml.predictor", "ml.serving", "ml.audio", "ml.vad", "ml.segments", "m
 # Training, evaluation, reporting and research: what serving must not reach.
 TRAINING = ("ml.config", "ml.fitting", "ml.artifacts", "ml.sample_weights", "ml.folds", "ml.cache",
             "ml.evaluate", "ml.card", "ml.personal_eval", "ml.robustness", "ml.rooms",
-            "ml.augment", "ml.score", "ml.ctranslate2", "ml.__main__", "experiments", "research")  # fmt: skip
+            "ml.augment", "ml.score", "ml.whisper_ct2", "ml.__main__", "research")  # fmt: skip
 
 
 def ml_graph() -> dict[str, set[str]]:
