@@ -27,7 +27,7 @@ Given a camera frame (or a few frames of the same moment), OpenCV's frontal-face
 face box, widened by 10%, is cut from the greyscale frame and resized to 48x48; each crop is
 standardised (zero mean, unit variance) and a compact CNN gives logits over the voice model's
 seven labels (angry, disgust, fearful, happy, neutral, sad, surprised), for the crop and for its
-mirror image, averaged (+0.5 points of accuracy for 0.4 ms per face). Frames' logits are
+mirror image, averaged (+0.5 points of accuracy for about 0.2 ms per face). Frames' logits are
 averaged and divided by the temperature ({r['temperature']:.3f}) before the softmax, so the
 probabilities are calibrated and can be fused with the voice's. Faces are not aligned by the
 eyes: training rotates crops by up to ±12° instead.
