@@ -33,7 +33,7 @@ def _median_ms(fn, repeat: int) -> float:  # noqa: ANN001
 
 def main() -> None:
     from ml.personal import HeadArrays, build_adapter
-    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import DEFAULT_MODEL_DIR
     from ml.serving import HEAD_FILE
 
     parser = argparse.ArgumentParser()

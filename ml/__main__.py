@@ -167,7 +167,7 @@ def cmd_class_means(args: argparse.Namespace) -> int:
     from ml.config import TrainConfig
     from ml.datasets import LABEL_MAPS, targets_for
     from ml.personal_eval import write_class_means
-    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import DEFAULT_MODEL_DIR
 
     d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
     config = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train"])
@@ -275,7 +275,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_card(args: argparse.Namespace) -> int:
     from ml.card import refresh_card
-    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import DEFAULT_MODEL_DIR
 
     card = refresh_card(Path(args.model) if args.model else DEFAULT_MODEL_DIR)
     print(f"model card of {card['version']} rebuilt")
@@ -311,7 +311,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ml.model import ModelConfig, build_model
-    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import DEFAULT_MODEL_DIR
     from ml.serving import export_head, export_served_encoder
 
     out = export_served_encoder()
@@ -327,7 +327,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import DEFAULT_MODEL_DIR
 
     d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
     print(json.dumps(json.loads((d / "model_card.json").read_text()), indent=2))

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from ml.serving import DenseHead, OnnxEncoder
     from ml.whisper import Embedder
 
-__all__ = ["DEFAULT_MODEL_DIR", "EmotionPredictor", "Prediction", "TimelineSegment", "get_predictor"]
-
 
 def _numba_cache() -> None:
     # librosa's numba kernels compile on first use (~17 s here). With a persistent cache only the
@@ -115,15 +113,14 @@ class EmotionPredictor:
         card_path = self.model_dir / "model_card.json"
         self.card: dict = json.loads(card_path.read_text()) if card_path.exists() else {}
         mcfg = ModelConfig.from_dict(cfg["model"])
-        self.frontend = mcfg.frontend
-        self._frontend = get_frontend(mcfg.frontend)
+        self.frontend = get_frontend(mcfg.frontend)
         self._check_features(cfg["features"])
         self.window = mcfg.window_frames
         self._lock = threading.Lock()
         self._head_arrays: HeadArrays | None = None
         self._embedder: OnnxEncoder | Embedder | None = None  # front ends that embed (Whisper)
         head = self.model_dir / HEAD_FILE
-        if self._frontend.pooled_embedding and encoder != "keras" and head.exists():
+        if self.frontend.pooled_embedding and encoder != "keras" and head.exists():
             # TensorFlow is never imported: the encoder and the head run in ONNX Runtime.
             self.encoder = encoder
             self._embedder = OnnxEncoder(encoder, threads=threads)
@@ -141,7 +138,7 @@ class EmotionPredictor:
         configure_threads(serving_threads(threads))
         import tensorflow as tf
 
-        if self._frontend.pooled_embedding:
+        if self.frontend.pooled_embedding:
             from ml.whisper import get_embedder
 
             self._embedder = get_embedder()
@@ -161,7 +158,7 @@ class EmotionPredictor:
         return cls(Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR, encoder=encoder)
 
     def _check_features(self, saved: dict) -> None:
-        current = self._frontend.contract()
+        current = self.frontend.contract()
         if saved != current:
             raise RuntimeError(f"model {self.version} was trained with features {saved}, "
                                f"this code computes {current}; retrain or use matching code")  # fmt: skip
@@ -233,7 +230,7 @@ class EmotionPredictor:
 
     def _window_logits(self, x: np.ndarray, m: np.ndarray, adapter: Adapter | None) -> np.ndarray:
         """Logits per window row; through the user's adapter when it is active."""
-        personal = adapter is not None and adapter.active and self._frontend.pooled_embedding
+        personal = adapter is not None and adapter.active and self.frontend.pooled_embedding
         if personal:
             assert adapter is not None
             if adapter.offset.shape != x.shape[2:]:
@@ -261,9 +258,9 @@ class EmotionPredictor:
         from ml.segments import speech_windows
 
         parts = speech_windows(speech)
-        feats = self._frontend.features([w.waveform for w in parts])
+        feats = self.frontend.features([w.waveform for w in parts])
         t2 = time.perf_counter()
-        x, m, owner = self._frontend.model_input(feats, self.window, self._embedder)
+        x, m, owner = self.frontend.model_input(feats, self.window, self._embedder)
         logits = self._window_logits(x, m, adapter)
         t3 = time.perf_counter()
         per_window = np.stack([logits[owner == i].mean(axis=0) for i in range(len(parts))])
@@ -285,7 +282,7 @@ class EmotionPredictor:
             },
             model_version=self.version,
             adapter_version=adapter.version if adapter is not None and adapter.active else "",
-            embedding=x[:, 0, :].mean(axis=0).astype(np.float32) if self._frontend.pooled_embedding else None,
+            embedding=x[:, 0, :].mean(axis=0).astype(np.float32) if self.frontend.pooled_embedding else None,
             timeline=tuple(
                 TimelineSegment(start_s=w.start_s, end_s=w.end_s,
                                 label=self.labels[int(p.argmax())], probabilities=self._named(p))

@@ -35,7 +35,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def model_version() -> str:
-    from ml.predictor import DEFAULT_MODEL_DIR
+    from ml.serving import DEFAULT_MODEL_DIR
 
     return json.loads((Path(DEFAULT_MODEL_DIR) / "config.json").read_text())["version"]
 

@@ -14,7 +14,8 @@ import pytest
 import soundfile as sf
 
 from ml import runtime, serving, vad
-from ml.predictor import DEFAULT_MODEL_DIR, EmotionPredictor
+from ml.predictor import EmotionPredictor
+from ml.serving import DEFAULT_MODEL_DIR
 from tests.ml.conftest import ROOT, data_dir, needs_data
 
 pytestmark = needs_data

@@ -88,7 +88,8 @@ def test_a_model_refuses_to_load_on_another_encoder(tmp_path: Path) -> None:
     import json
     import shutil
 
-    from ml.predictor import DEFAULT_MODEL_DIR, EmotionPredictor
+    from ml.predictor import EmotionPredictor
+    from ml.serving import DEFAULT_MODEL_DIR
 
     cfg = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())
     if cfg["model"].get("frontend") != "whisper":
