@@ -37,6 +37,35 @@ def load_face_config(model_dir: Path) -> dict:
     return json.loads((Path(model_dir) / CONFIG_FILE).read_text())
 
 
-def load_face_weights(model_dir: Path) -> dict[str, np.ndarray]:
+def load_face_weights(model_dir: Path) -> list[dict[str, np.ndarray]]:
+    """Each network's arrays by layer name: one dict, or one per member of an ensemble (whose
+    ``weights.npz`` holds member ``i``'s arrays under ``m{i}/``)."""
     with np.load(Path(model_dir) / WEIGHTS_FILE) as z:
-        return {k: z[k] for k in z.files}
+        arrays = {k: z[k] for k in z.files}
+    n = int(load_face_config(model_dir).get("members", {}).get("count", 1))
+    if n == 1:
+        return [arrays]
+    return [{k[len(f"m{i}/"):]: v for k, v in arrays.items() if k.startswith(f"m{i}/")} for i in range(n)]
+
+
+def save_face_ensemble(member_dirs: list[Path], out: Path, *, temperature: float,
+                       held_out_accuracy: float) -> str:
+    """One model directory holding the networks of ``member_dirs`` (same architecture, one held-out
+    split), whose logits are averaged; returns the version."""
+    configs = [load_face_config(d) for d in member_dirs]
+    if any(c["model"] != configs[0]["model"] for c in configs):
+        raise ValueError("ensemble members must share one architecture")
+    arrays = {f"m{i}/{k}": v for i, d in enumerate(member_dirs) for k, v in load_face_weights(d)[0].items()}
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out / WEIGHTS_FILE, **arrays)  # type: ignore[arg-type]  # numpy stubs: names as kwargs
+    digest = hashlib.sha256(b"".join(a.tobytes() for a in arrays.values())).hexdigest()[:8]
+    version = f"face-{dt.date.today():%Y%m%d}-{digest}"
+    members = [{k: c[k] for k in ("version", "train", "history", "held_out_accuracy", "train_seconds")}
+               for c in configs]  # fmt: skip
+    config = {"version": version, "labels": configs[0]["labels"], "temperature": temperature,
+              "model": configs[0]["model"], "train": configs[0]["train"],
+              "members": {"count": len(members), "networks": members},
+              "held_out_accuracy": held_out_accuracy,
+              "train_seconds": round(sum(c["train_seconds"] for c in configs), 1)}  # fmt: skip
+    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+    return version

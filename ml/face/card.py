@@ -10,10 +10,15 @@ def _pct(v: float) -> str:
 def model_card(r: dict, config: dict) -> str:
     """The card: what the model does, its architecture and training, its validation results, and
     the fixed limitations and retraining sections."""
-    return _what_it_does(r) + _model(config) + _results(r) + _LIMITATIONS_AND_RETRAIN
+    return _what_it_does(r, config) + _model(config) + _results(r) + _LIMITATIONS_AND_RETRAIN
 
 
-def _what_it_does(r: dict) -> str:
+def _networks(config: dict) -> str:
+    n = config.get("members", {}).get("count", 1)
+    return "a compact CNN gives" if n == 1 else f"{n} compact CNNs (their logits averaged) give"
+
+
+def _what_it_does(r: dict, config: dict) -> str:
     return f"""# Face expression model `{r['model_version']}`
 
 **Research and non-commercial use only.** It is trained on FER-2013, which was released for
@@ -25,9 +30,9 @@ you hold a licence for (see "Retrain").
 Given a camera frame (or a few frames of the same moment), OpenCV's frontal-face Haar cascade
 (the trained file ships inside the `opencv-python-headless` 4.x wheel) finds the largest face; the
 face box, widened by 10%, is cut from the greyscale frame and resized to 48x48; each crop is
-standardised (zero mean, unit variance) and a compact CNN gives logits over the voice model's
+standardised (zero mean, unit variance) and {_networks(config)} logits over the voice model's
 seven labels (angry, disgust, fearful, happy, neutral, sad, surprised), for the crop and for its
-mirror image, averaged (+0.5 points of accuracy for about 0.2 ms per face). Frames' logits are
+mirror image, averaged (+0.5 points of accuracy for about 0.2 ms per face per network). Frames' logits are
 averaged and divided by the temperature ({r['temperature']:.3f}) before the softmax, so the
 probabilities are calibrated and can be fused with the voice's. Faces are not aligned by the
 eyes: training rotates crops by up to ±12° instead.
@@ -37,6 +42,7 @@ eyes: training rotates crops by up to ±12° instead.
 
 def _model(config: dict) -> str:
     m, t = config["model"], config["train"]
+    first = config.get("members", {}).get("networks", [config])[0]  # an ensemble's first network
     return f"""## Model
 
 Four blocks of 3x3 convolution + batch norm + ReLU (filters {m['filters']}, convolutions per block
@@ -49,9 +55,24 @@ Training: {t['epochs']} epoch(s), batch {t['batch_size']}, Adam with warm-up and
 of each image every epoch (mirror, shifts up to 8%, rotations up to 12°, zoom up to 10%,
 brightness, contrast, gamma); class weights (n / (7 n_class)) ^ {t['balance_power']} so the rare
 disgust (1.5% of the images) counts about 3x. The other 10% (stratified) picked the best epoch
-(accuracy {_pct(config['held_out_accuracy'])}) and fitted the temperature. Training took
-{config['train_seconds'] / 60:.0f} min (wall clock) on a 2-core CPU shared with other work, under `nice`.
+(accuracy {_pct(first['held_out_accuracy'])}) and fitted the temperature. Training took
+{first['train_seconds'] / 60:.0f} min (wall clock) on a 2-core CPU shared with other work, under `nice`.
+{_ensemble(config)}
+"""
 
+
+def _ensemble(config: dict) -> str:
+    """How the networks of an ensemble differ, in words (nothing for one network)."""
+    members = config.get("members", {}).get("networks", [])
+    if len(members) < 2:
+        return ""
+    seeds = ", ".join(str(m["train"]["seed"]) for m in members)
+    alone = ", ".join(_pct(m["held_out_accuracy"]) for m in members)
+    return f"""
+An ensemble of {len(members)} such networks, trained alike with seeds {seeds} (weights, augmentation
+and batch order differ; all on the same 90%), whose logits are averaged in one ONNX graph. On the
+held-out tenth each network alone scored {alone}; together {_pct(config['held_out_accuracy'])}
+(`python -m ml face ensemble`; the temperature is fitted on the averaged logits there).
 """
 
 
@@ -141,7 +162,10 @@ _LIMITATIONS_AND_RETRAIN = """## Limitations
 ## Retrain
 
 ```bash
-python -m ml face train            # reads $MOODIFY_DATA_DIR/faces/fer2013/train, writes ml/artifacts/face/
+for seed in 1234 2 3; do            # reads $MOODIFY_DATA_DIR/faces/fer2013/train
+  python -m ml face train --seed $seed --split-seed 1234 --out /tmp/face-$seed
+done
+python -m ml face ensemble /tmp/face-1234 /tmp/face-2 /tmp/face-3 --out ml/artifacts/face
 python -m ml face evaluate         # scores val/, writes evaluation.json and this card
 python benchmarks/bench_face.py    # per-frame speed
 ```

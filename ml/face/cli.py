@@ -19,7 +19,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _configure_threads(args.threads)
     x, y = load_split("train", args.data)
     cfg = FaceTrainConfig(epochs=args.epochs or FaceTrainConfig.epochs, limit=args.limit,
-                          seed=args.seed, model=FaceModelConfig())  # fmt: skip
+                          seed=args.seed, split_seed=args.split_seed, model=FaceModelConfig())  # fmt: skip
     print(f"{len(y)} training images; {cfg.epochs} epochs", file=sys.stderr)
 
     def save(result: TrainedFaceModel) -> str:  # each better epoch, and the end
@@ -32,6 +32,35 @@ def cmd_train(args: argparse.Namespace) -> int:
     version = save(result)
     print(f"saved {version} to {args.out} in {result.train_seconds:.0f} s (held-out accuracy "
           f"{result.held_out_accuracy:.3f}, temperature {result.temperature:.3f})")  # fmt: skip
+    return 0
+
+
+def cmd_ensemble(args: argparse.Namespace) -> int:
+    from ml.calibration import fit_temperature
+    from ml.face.artifacts import load_face_config, save_face_ensemble
+    from ml.face.data import load_split
+    from ml.face.predictor import FacePredictor
+    from ml.face.train import held_out_split
+
+    members = [Path(d) for d in args.members]
+    trains = [load_face_config(d)["train"] for d in members]
+    splits = {(t["held_out"], t["seed"] if t.get("split_seed") is None else t["split_seed"], t["limit"])
+              for t in trains}  # fmt: skip
+    if len(splits) != 1:
+        print("error: the members were trained on different held-out splits (train them with one "
+              "--split-seed)", file=sys.stderr)  # fmt: skip
+        return 2
+    fraction, seed, _ = splits.pop()
+    x, y = load_split("train", args.data)
+    _, held = held_out_split(y, fraction, seed)
+    out = Path(args.out)
+    save_face_ensemble(members, out, temperature=1.0, held_out_accuracy=0.0)
+    logits = FacePredictor.load(out).logits(x[held])
+    accuracy = float((logits.argmax(axis=1) == y[held]).mean())
+    temperature = fit_temperature(logits, y[held])
+    version = save_face_ensemble(members, out, temperature=temperature, held_out_accuracy=accuracy)
+    print(f"saved {version} ({len(members)} networks) to {out}: held-out accuracy {accuracy:.3f}, "
+          f"temperature {temperature:.3f}")  # fmt: skip
     return 0
 
 
@@ -53,10 +82,18 @@ def add_parser(sub) -> None:  # noqa: ANN001 - argparse's subparsers action
     p.add_argument("--epochs", type=int, default=0, help="epochs (default: FaceTrainConfig's)")
     p.add_argument("--limit", type=int, default=0, help="N training images drawn at random (smoke runs)")
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--split-seed", type=int, default=None,
+                   help="seed of the held-out tenth (default: --seed); ensemble members share one")
     p.add_argument("--threads", type=int, default=0, help="TensorFlow threads (default: all cores)")
     p.add_argument("--out", default=str(DEFAULT_FACE_MODEL_DIR))
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_train, needs_tensorflow=True)
+    p = fsub.add_parser("ensemble", help="join trained networks into one model whose logits are averaged, "
+                                         "and fit its temperature on their shared held-out images")
+    p.add_argument("members", nargs="+", help="model directories written by `face train`")
+    p.add_argument("--data", default=None, help="data dir (default $MOODIFY_DATA_DIR or ../shared/data)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_ensemble)
     add_serving_parsers(fsub)
 
 

@@ -22,6 +22,9 @@ class FaceTrainConfig:
     balance_power: float = 0.5
     held_out: float = 0.1
     seed: int = 1234
+    # The held-out tenth is drawn with this seed (default: ``seed``), so that ensemble members
+    # trained with other seeds can share one held-out set for the ensemble's temperature.
+    split_seed: int | None = None
     limit: int = 0  # N training images drawn at random (smoke runs)
     model: FaceModelConfig = field(default_factory=FaceModelConfig)
 
@@ -68,7 +71,7 @@ def train(x: np.ndarray, y: np.ndarray, cfg: FaceTrainConfig, *, verbose: int = 
     if cfg.limit:
         keep = np.sort(rng.choice(len(y), min(cfg.limit, len(y)), replace=False))
         x, y = x[keep], y[keep]
-    fit_idx, held_idx = held_out_split(y, cfg.held_out, cfg.seed)
+    fit_idx, held_idx = held_out_split(y, cfg.held_out, cfg.seed if cfg.split_seed is None else cfg.split_seed)
     weights = class_weights(y[fit_idx], cfg.model.n_classes, cfg.balance_power)[y[fit_idx]]
     core = build_core(cfg.model)
     steps = int(np.ceil(len(fit_idx) / cfg.batch_size)) * cfg.epochs

@@ -141,14 +141,16 @@ def test_served_graph_computes_what_the_keras_model_does(face_predictor) -> None
     from ml.face.model import FaceModelConfig, build_core
     from ml.face.preprocess import mirror_averaged, normalise
 
-    core = build_core(FaceModelConfig.from_dict(face_predictor.config["model"]))
-    weights = load_face_weights(face_predictor.model_dir)
-    for layer in core.layers:
-        arrays = [weights[f"{layer.name}/{i}"] for i in range(len(layer.get_weights()))]
-        if arrays:
-            layer.set_weights(arrays)
     crops = (np.random.default_rng(0).random((5, 48, 48)) * 255).astype(np.uint8)
-    ref = mirror_averaged(lambda x: core.predict(x, verbose=0), normalise(crops))
+    refs = []
+    for weights in load_face_weights(face_predictor.model_dir):  # each network of the ensemble
+        core = build_core(FaceModelConfig.from_dict(face_predictor.config["model"]))
+        for layer in core.layers:
+            arrays = [weights[f"{layer.name}/{i}"] for i in range(len(layer.get_weights()))]
+            if arrays:
+                layer.set_weights(arrays)
+        refs.append(mirror_averaged(lambda x: core.predict(x, verbose=0), normalise(crops)))  # noqa: B023
+    ref = np.mean(refs, axis=0)
     np.testing.assert_allclose(face_predictor.logits(crops), ref, atol=1e-4)
 
 
