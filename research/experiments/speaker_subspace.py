@@ -84,7 +84,7 @@ def main() -> None:
             table = "tess_across_corpora" if name == "no-tess" else "ravdess" if spk.startswith("RAV") else "tess_within"
             per[table][spk] = score_speaker(head, spk, rows, held)
             print(name, spk, {k: round(100 * v, 1) for k, v in per[table][spk].items()}, flush=True)
-    summary = {}
+    summary: dict[str, dict[str, dict[str, float]]] = {}
     for table, speakers in per.items():
         if not speakers:
             continue
