@@ -89,3 +89,14 @@ def test_the_shipped_model_answers_the_same_from_its_format_1_config(predictor, 
     (old / "config.json").write_text(json.dumps(FORMAT_1, indent=2))
     a, b = predictor.predict_file(speech_wav), EmotionPredictor.load(old).predict_file(speech_wav)
     assert (a.label, a.probabilities) == (b.label, b.probabilities)
+
+
+def test_the_card_reads_a_format_1_report_as_the_training_it_describes() -> None:
+    from ml.card import _random_brief
+    from ml.serving import DEFAULT_MODEL_DIR
+
+    report = json.loads((DEFAULT_MODEL_DIR / "evaluation" / "report-speaker.json").read_text())
+    assert "config_format" not in report["train_config"]  # saved in format 1
+    same, other = _random_brief(report, TrainConfig()), _random_brief(report, TrainConfig.acoustic_h())
+    assert same is not None and other is not None
+    assert "config_note" not in same and "config_note" in other
