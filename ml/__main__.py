@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ml.cli_output import EXIT_BAD_INPUT, print_predictions
-from ml.frontends import ACOUSTIC, get_frontend
+from ml.frontends import ACOUSTIC
 
 DEFAULT_REPORT_DIR = Path(__file__).resolve().parent / "artifacts" / "default" / "evaluation"
 
@@ -47,7 +47,7 @@ def _features(args: argparse.Namespace, config):  # noqa: ANN001, ANN202
         clips = [c for c in clips if c.speaker in keep]
     print(f"{len(clips)} clips, {len({c.speaker for c in clips})} speakers from {args.data or 'default data dir'}",
           file=sys.stderr)  # fmt: skip
-    return compute_features(clips, config.augment, frontend=config.model.frontend,
+    return compute_features(clips, config.augment, frontend=config.model.frontend.name,
                             **_room_inputs(clips, config.room), workers=args.workers)  # fmt: skip
 
 
@@ -94,7 +94,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from ml.cache import compute_features
 
         # The baseline is always the SVM on the acoustic features' per-clip statistics.
-        acoustic = fs if get_frontend(config.model.frontend) is ACOUSTIC else compute_features(fs.clips, config.augment)
+        acoustic = fs if config.model.frontend is ACOUSTIC else compute_features(fs.clips, config.augment)
         base = baseline_svm(acoustic, config.label_map)
         out.mkdir(parents=True, exist_ok=True)
         (out / "baseline-svm.json").write_text(json.dumps(base, indent=2))
@@ -111,7 +111,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             assert fs is not None
             # The robustness conditions are extracted as the Whisper front end's embeddings.
             conditions = (_conditions(fs, args, config) if proto == "speaker" and args.conditions
-                          and get_frontend(config.model.frontend).pooled_embedding else None)  # fmt: skip
+                          and config.model.frontend.pooled_embedding else None)  # fmt: skip
             report = cross_validate(fs, config, protocol=proto, verbose=2 if args.verbose else 0,
                                     conditions=conditions)  # fmt: skip
         path = write_report(report, out)
@@ -152,7 +152,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                      else t_feat})  # fmt: skip
     version = save_model(model, Path(args.out), config=config, mean=mean, var=var, temperature=temperature)
     write_card(Path(args.out), {**card, "version": version})
-    if get_frontend(config.model.frontend).pooled_embedding:  # what personal adapters measure against
+    if config.model.frontend.pooled_embedding:  # what personal adapters measure against
         from ml.personal_eval import write_class_means
 
         write_class_means(fs, np.unique(fs.clip_index[items]), targets, Path(args.out))
@@ -317,10 +317,10 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     out = export_served_encoder()
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     d = Path(args.model) if args.model else DEFAULT_MODEL_DIR
-    cfg = json.loads((d / "config.json").read_text())
-    if get_frontend(cfg["model"]["frontend"]).pooled_embedding:
+    mcfg = ModelConfig.from_dict(json.loads((d / "config.json").read_text())["model"])
+    if mcfg.frontend.pooled_embedding:
         norm = np.load(d / "normaliser.npz")
-        model = build_model(ModelConfig.from_dict(cfg["model"]), norm["mean"], norm["var"])
+        model = build_model(mcfg, norm["mean"], norm["var"])
         model.load_weights(d / "model.weights.h5")
         print(f"wrote {export_head(model, d)}")
     return 0

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ml.datasets import Clip
-from ml.frontends import get_frontend
 from ml.config import TrainConfig
+from ml.model import AcousticModelConfig, WhisperHeadConfig
 
 LICENCE = (
     "Trained on RAVDESS (CC BY-NC-SA 4.0) and TESS (CC BY-NC-ND 4.0): the bundled model is for "
@@ -93,10 +93,12 @@ def data_summary(clips: list[Clip]) -> dict[str, Any]:
 def _member_notes(member: TrainConfig) -> list[str]:
     """How one ensemble member differs from the base network, in words."""
     notes = []
-    if member.model.relative_features:
-        notes.append(f"utterance-relative copies of {member.model.relative_features} feature columns")
-    if member.model.recurrent_units:
-        notes.append(f"BiGRU ({member.model.recurrent_units} units per direction) before pooling")
+    model = member.model
+    if isinstance(model, AcousticModelConfig):  # the architecture options are the Conv1D network's
+        if model.relative_features:
+            notes.append(f"utterance-relative copies of {model.relative_features} feature columns")
+        if model.recurrent_units:
+            notes.append(f"BiGRU ({model.recurrent_units} units per direction) before pooling")
     if member.speaker_adversarial:
         notes.append(f"speaker-adversarial training (gradient reversal, scale {member.speaker_adversarial})")
     return notes
@@ -105,7 +107,7 @@ def _member_notes(member: TrainConfig) -> list[str]:
 def augmentation_text(config: TrainConfig) -> str:
     """The training-fold augmentation of ``config``, in words."""
     r = config.room
-    if get_frontend(config.model.frontend).room_copies:
+    if config.model.frontend.room_copies:
         if not config.use_augmented or r.variants <= 0:
             return "no augmented copies"
         return (f"{r.variants} room/device copies per training clip, one of the clip and its copies "
@@ -154,13 +156,14 @@ def _targets(cv_report: dict | None) -> dict[str, Any] | None:
 
 def _architecture(config: TrainConfig) -> str:
     """The model in one line: its front end, its head, and the ensemble it may be part of."""
-    if get_frontend(config.model.frontend).pretrained_encoder:
-        head = (f"dense {config.model.head_units} (GELU) -> " if config.model.head_units else "")
+    model = config.model
+    if isinstance(model, WhisperHeadConfig):
+        head = (f"dense {model.head_units} (GELU) -> " if model.head_units else "")
         architecture = ("Whisper log-mel (80 bands, 25/10 ms) -> frozen Whisper tiny.en audio encoder "
                         "(2 Conv1D layers + 4 transformer blocks, 7.6 M parameters, pretrained on "
                         "680,000 h of speech by OpenAI) -> mean and standard deviation over time of "
                         "the stem's, each block's and the final layer norm's outputs (4,608 values) "
-                        f"-> standardise -> dropout {config.model.embedding_dropout:g} -> {head}"
+                        f"-> standardise -> dropout {model.embedding_dropout:g} -> {head}"
                         "softmax with temperature; only the head is trained here")
     else:
         architecture = ("176 per-frame features (log-mel 64, MFCC 40 + deltas, chroma, contrast, "
@@ -180,7 +183,10 @@ def _architecture(config: TrainConfig) -> str:
 def _random_brief(report: dict | None, config: TrainConfig) -> dict | None:
     """The random-split evaluation, noted when it was measured with another training config."""
     brief = _brief(report)
-    if report and brief and report.get("train_config") != json.loads(json.dumps(config.to_dict())):
+    # Compared as configs, not as dicts: a report saved in an older config format may describe
+    # the same training.
+    measured_with = report and report.get("train_config")
+    if brief and (not measured_with or TrainConfig.from_dict(measured_with) != config):
         brief["config_note"] = ("measured with an earlier training configuration (its "
                                 "report's train_config), not re-run for the shipped one")
     return brief
@@ -205,7 +211,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
         return json.loads(p.read_text()) if p.exists() else None
 
     return {
-        "name": CARD_NAMES[config.model.frontend],
+        "name": CARD_NAMES[config.model.frontend.name],
         "targets": _targets(cv_report),
         "labels": list(cv_report["labels"]) if cv_report else None,
         "label_map": config.label_map,
@@ -226,8 +232,7 @@ def build_card(data: dict[str, Any], config: TrainConfig, *, cv_report: dict | N
                      "note": "final model trained on all clips (+ augmented copies) for the "
                              "fixed epoch budget that cross-validation used"},  # fmt: skip
         "limitations": LIMITATIONS,
-        "licence": LICENCE + (WHISPER_LICENCE if get_frontend(config.model.frontend).pretrained_encoder
-                              else ""),
+        "licence": LICENCE + (WHISPER_LICENCE if config.model.frontend.pretrained_encoder else ""),
     }
 
 

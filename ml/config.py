@@ -8,7 +8,7 @@ from typing import Any
 
 from ml.augment import AugmentConfig
 from ml.features import N_FEATURES
-from ml.model import ModelConfig
+from ml.model import CONFIG_FORMAT, AcousticModelConfig, ModelConfig, WhisperHeadConfig, config_format
 from ml.rooms import RoomAugment
 
 
@@ -64,9 +64,9 @@ class TrainConfig:
     room: RoomAugment = field(default_factory=lambda: RoomAugment(variants=SHIPPED_ROOM_COPIES,
                                                                   babble_copies=SHIPPED_BABBLE_COPIES))
     # The shipped model (variant W0): a dense head over the frozen Whisper encoder's embedding.
-    model: ModelConfig = field(default_factory=lambda: ModelConfig.whisper(**SHIPPED_HEAD))
+    model: ModelConfig = field(default_factory=lambda: WhisperHeadConfig(**SHIPPED_HEAD))
     # Per-member overrides of this config's training fields (e.g. speaker_adversarial) for
-    # ensemble member i; architecture overrides live in ModelConfig.member_overrides.
+    # ensemble member i; architecture overrides live in AcousticModelConfig.member_overrides.
     member_overrides: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
@@ -77,7 +77,7 @@ class TrainConfig:
     @classmethod
     def acoustic_h(cls, **kwargs: Any) -> TrainConfig:
         """Variant H: the seven-network acoustic ensemble shipped before the Whisper front end."""
-        model = ModelConfig(members=len(H_MEMBERS), member_overrides=tuple(m for _, m in H_MEMBERS))
+        model = AcousticModelConfig(members=len(H_MEMBERS), member_overrides=tuple(m for _, m in H_MEMBERS))
         return cls(epochs=25, model=model, member_overrides=tuple(t for t, _ in H_MEMBERS),
                    use_augmented=True, augment=AugmentConfig(), room=RoomAugment(), **kwargs)
 
@@ -89,10 +89,14 @@ class TrainConfig:
         return replace(self, member_overrides=(), model=self.model.member(i), **over)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Config format 2: the model as its family saves it (:meth:`ModelConfig.to_dict`)."""
+        return {"config_format": CONFIG_FORMAT, **asdict(self), "model": self.model.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        """A saved training config of any format; formats 1 and 2 differ only in the model's
+        dict, which :meth:`ModelConfig.from_dict` reads in both."""
+        config_format(d)
         d = dict(d)
         aug_d: dict[str, Any] = dict(d.pop("augment", None) or {})  # type: ignore[call-overload]
         if "snr_db" in aug_d:

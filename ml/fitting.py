@@ -8,6 +8,7 @@ clip's augmented variants can never sit in its own validation fold.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 from tqdm import tqdm
@@ -16,7 +17,7 @@ from ml.cache import FeatureSet
 from ml.config import TrainConfig
 from ml.datasets import LABEL_MAPS
 from ml.features import windows
-from ml.model import ModelConfig, build_model
+from ml.model import build_model
 from ml.sample_weights import balance_groups, sample_weights
 
 
@@ -146,8 +147,7 @@ def fit(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray, config: Tr
         hists.append(hist)
     history = {k: [float(v) for v in np.mean([h[k] for h in hists], axis=0)] for k in hists[0]}
     history["train_seconds"] = [float(sum(h["train_seconds"][0] for h in hists))]
-    mcfg = ModelConfig.from_dict({**config.model.to_dict(),
-                                  "n_classes": len(LABEL_MAPS[config.label_map].labels)})  # fmt: skip
+    mcfg = replace(config.model, n_classes=len(LABEL_MAPS[config.label_map].labels))
     return assemble_ensemble(mcfg, nets, mean, var), history, (mean, var)
 
 
@@ -162,7 +162,7 @@ def _fit_single(fs: FeatureSet, train_items: np.ndarray, targets: np.ndarray,
     y, w = _clip_targets(fs, uniq, targets, config, n_classes)
     originals = train_items[fs.variant[train_items] == 0]
     mean, var = normaliser_stats(fs, originals)
-    mcfg = ModelConfig.from_dict({**config.model.to_dict(), "n_classes": n_classes})
+    mcfg = replace(config.model, n_classes=n_classes)
     model = build_model(mcfg, mean, var)
     spk_names, spk_idx = np.unique([fs.clips[i].speaker for i in uniq], return_inverse=True)
     data = _EpochSampler(fs, groups, y, w, config.batch_size, mcfg.window_frames, config.seed,

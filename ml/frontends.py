@@ -1,6 +1,6 @@
 """Front ends: how a recording's speech windows become a model's input, and what that input
-depends on. A model names its front end (``ModelConfig.frontend``); what differs between them is
-asked of the :class:`Frontend` looked up once by that name, not of the name itself."""
+depends on. Each model family's config holds its front end (``ModelConfig.frontend``, saved by
+name); what differs between them is asked of that :class:`Frontend`, not of the name."""
 
 from __future__ import annotations
 

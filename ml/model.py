@@ -2,30 +2,89 @@
 ("acoustic" front end), or a dense head over the frozen Whisper encoder's clip embedding
 ("whisper" front end, :mod:`ml.whisper`).
 
-Weights are saved as ``.weights.h5`` and the graph is rebuilt from :class:`ModelConfig` in code,
-so loading never deserialises arbitrary Python from a file.
+Weights are saved as ``.weights.h5`` and the graph is rebuilt in code from the model family's
+config (:class:`AcousticModelConfig`, :class:`WhisperHeadConfig`), so loading never deserialises
+arbitrary Python from a file.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, ClassVar, Self, cast
 
 import numpy as np
 
 from ml.features import N_FEATURES, WINDOW_FRAMES
-from ml.frontends import get_frontend
+from ml.frontends import ACOUSTIC, WHISPER, Frontend, get_frontend
+
+
+# The version of the saved config format (``config.json``, a report's ``train_config``): 1 held
+# every model family's fields side by side (and older ones fewer: no "frontend" = acoustic);
+# 2 holds the front end's name and its family's own fields.
+CONFIG_FORMAT = 2
+
+
+def config_format(saved: dict[str, Any]) -> int:
+    """The format of a saved config (1 where unmarked); ValueError for one newer than this code."""
+    found = int(saved.get("config_format", 1))
+    if found > CONFIG_FORMAT:
+        raise ValueError(f"config format {found} is newer than this code reads (up to {CONFIG_FORMAT}); "
+                         "update Moodify to load this model")
+    return found
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    # "acoustic": the 176 per-frame features of ml.features into the Conv1D network below;
-    # "whisper": one clip embedding from the frozen Whisper encoder (window_frames 1, n_features
-    # ml.whisper.EMBEDDING_DIM) into a dense head. Configs saved before it existed are acoustic.
-    frontend: str = "acoustic"
+    """What every model family's config holds: its input shape (``window_frames`` rows of
+    ``n_features``), its classes and free-form ``extra`` notes. A family
+    (:class:`AcousticModelConfig`, :class:`WhisperHeadConfig`) names its front end and adds the
+    fields of its own network; :meth:`from_dict` reads a saved one of any format."""
+
+    frontend: ClassVar[Frontend]
+    n_features: int
+    window_frames: int
+    n_classes: int = 7
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not hasattr(self, "frontend"):
+            raise TypeError("ModelConfig is the model families' base: build an AcousticModelConfig "
+                            "or a WhisperHeadConfig")
+
+    @property
+    def members(self) -> int:
+        """Networks averaged in the model: one, unless the family makes ensembles."""
+        return 1
+
+    def member(self, i: int) -> ModelConfig:
+        """The single-network config of ensemble member ``i``."""
+        return self
+
+    def to_dict(self) -> dict[str, object]:
+        """The front end's name, then this family's own fields (config format 2)."""
+        return {"frontend": self.frontend.name, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Self:
+        """The family config ``d`` describes, in any format: its front end's family reads the
+        fields it has and leaves the rest (format 1 held every family's fields); a config saved
+        before front ends existed (no "frontend") is acoustic. ValueError for an unknown front end."""
+        family = FAMILIES[get_frontend(d.get("frontend", ACOUSTIC.name))]
+        if not issubclass(family, cls):
+            raise ValueError(f"{cls.__name__} cannot hold a {family.frontend.name} model config")
+        names = {f.name for f in fields(family)}
+        known: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in names}
+        return cast(Self, family(**known))
+
+
+@dataclass(frozen=True)
+class AcousticModelConfig(ModelConfig):
+    """The 176 per-frame features of ml.features into Conv1D blocks, attentive pooling and a dense
+    layer (retired variant H; kept for research and for reading its models)."""
+
+    frontend: ClassVar[Frontend] = ACOUSTIC
     n_features: int = N_FEATURES
     window_frames: int = WINDOW_FRAMES
-    n_classes: int = 7
     filters: tuple[int, ...] = (64, 128, 128)
     kernels: tuple[int, ...] = (5, 5, 3)
     pools: tuple[int, ...] = (2, 2, 1)
@@ -52,41 +111,32 @@ class ModelConfig:
     # Networks trained independently (seeds seed, seed+1, ...) whose logits are averaged; all
     # live in one Keras graph, so serving calls one model whatever the number.
     members: int = 1
-    # Per-member architecture overrides (ModelConfig fields), member i taking entry i; members
+    # Per-member architecture overrides (fields of this config), member i taking entry i; members
     # past the end use this config as it is. Different members make a more diverse ensemble.
     member_overrides: tuple[dict[str, Any], ...] = ()
-    # Whisper head: dropout on the standardised embedding, then a hidden layer of `head_units`
-    # (0 = a linear classifier straight on the embedding).
+
+    def member(self, i: int) -> AcousticModelConfig:
+        over = self.member_overrides[i] if i < len(self.member_overrides) else {}
+        return self.from_dict({**self.to_dict(), **over, "members": 1, "member_overrides": ()})
+
+
+@dataclass(frozen=True)
+class WhisperHeadConfig(ModelConfig):
+    """The shipped family: a dense head over the frozen Whisper encoder's clip embedding
+    (:mod:`ml.whisper`), one input row per speech window. Dropout on the standardised embedding,
+    then a hidden layer of ``head_units`` (0 = a linear classifier straight on the embedding)
+    with ``dense_dropout`` after it."""
+
+    frontend: ClassVar[Frontend] = WHISPER
+    n_features: int = field(default_factory=lambda: WHISPER.input_shape()[1])
+    window_frames: int = field(default_factory=lambda: WHISPER.input_shape()[0])
     embedding_dropout: float = 0.5
     head_units: int = 0
-    extra: dict[str, float] = field(default_factory=dict)
+    dense_dropout: float = 0.4
 
-    def __post_init__(self) -> None:
-        get_frontend(self.frontend)  # an unknown name is refused here
 
-    @classmethod
-    def whisper(cls, **kwargs: Any) -> ModelConfig:
-        """A config for the Whisper front end, its input shape filled in."""
-        window_frames, n_features = get_frontend("whisper").input_shape()
-        return cls(frontend="whisper", n_features=n_features, window_frames=window_frames, **kwargs)
-
-    def member(self, i: int) -> ModelConfig:
-        """The single-network config of ensemble member ``i``."""
-        over = self.member_overrides[i] if i < len(self.member_overrides) else {}
-        return ModelConfig.from_dict({**self.to_dict(), **over, "members": 1, "member_overrides": ()})
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, object]) -> ModelConfig:
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        for k in ("filters", "kernels", "pools"):
-            if k in known:
-                known[k] = tuple(known[k])  # type: ignore[arg-type]
-        if "member_overrides" in known:
-            known["member_overrides"] = tuple(dict(o) for o in known["member_overrides"])  # type: ignore[attr-defined]
-        return cls(**known)  # type: ignore[arg-type]
+# Each front end's model family.
+FAMILIES: dict[Frontend, type[ModelConfig]] = {c.frontend: c for c in (AcousticModelConfig, WhisperHeadConfig)}
 
 
 def build_model(config: ModelConfig, mean: np.ndarray | None = None,
@@ -106,8 +156,17 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     x = layers.Normalization(mean=mean, variance=variance, name="standardise")(x_in)
     # Padding frames must look like "no information" (0 = training mean) after standardising.
     x = layers.Multiply()([x, m])
-    if get_frontend(config.frontend).pooled_embedding:
+    if isinstance(config, WhisperHeadConfig):
         return keras.Model([x_in, m_in], _head(config, x), name="moodify_ser")
+    if not isinstance(config, AcousticModelConfig):
+        raise TypeError(f"no network is built from a {type(config).__name__}")
+    return keras.Model([x_in, m_in], _conv_network(config, x, m), name="moodify_ser")
+
+
+def _conv_network(config: AcousticModelConfig, x, m):  # noqa: ANN001, ANN202
+    """Logits from standardised per-frame features ``x`` and their frame mask ``m``."""
+    from keras import layers
+
     if config.utterance_cmn:
         x = UtteranceCMN(config.utterance_cmn, name="utterance_cmn")([x, m])
     if config.relative_features:
@@ -131,11 +190,10 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     x = AttentiveStatsPooling(config.attention_units, name="attention_pool")([x, m])
     x = layers.Dense(config.dense_units, activation="relu", name="dense")(x)
     x = layers.Dropout(config.dense_dropout)(x)
-    logits = layers.Dense(config.n_classes, name="logits")(x)
-    return keras.Model([x_in, m_in], logits, name="moodify_ser")
+    return layers.Dense(config.n_classes, name="logits")(x)
 
 
-def _head(config: ModelConfig, x):  # noqa: ANN001, ANN202
+def _head(config: WhisperHeadConfig, x):  # noqa: ANN001, ANN202
     """Logits from a standardised clip embedding: the model's input is one "frame" per clip (mask
     1), the same inputs as the Conv1D network, so training, evaluation, ensembling and serving
     share their code."""
@@ -167,6 +225,8 @@ def _build_ensemble(config: ModelConfig, mean: np.ndarray | None,
 def assemble_ensemble(config: ModelConfig, members: list, mean: np.ndarray,  # noqa: ANN201
                       variance: np.ndarray):
     """One model averaging the logits of separately trained single networks."""
+    if not isinstance(config, AcousticModelConfig):
+        raise ValueError("ensembles are of acoustic networks")
     ens = build_model(replace(config, members=len(members)), mean, variance)
     for i, net in enumerate(members):
         ens.get_layer(f"member{i}").set_weights(net.get_weights())
@@ -199,7 +259,7 @@ def _spec_augment():  # noqa: ANN202
     class _SpecAugment(keras.layers.Layer):
         """SpecAugment-style time and feature masking, active only while training."""
 
-        def __init__(self, config: ModelConfig, **kwargs: object) -> None:
+        def __init__(self, config: AcousticModelConfig, **kwargs: object) -> None:
             super().__init__(**kwargs)
             self.cfg = config
 
@@ -308,7 +368,7 @@ def _gradient_reversal():  # noqa: ANN202
     return _GradientReversal
 
 
-def SpecAugment(config: ModelConfig, **kwargs: object):  # noqa: ANN201, N802
+def SpecAugment(config: AcousticModelConfig, **kwargs: object):  # noqa: ANN201, N802
     return _spec_augment()(config, **kwargs)
 
 

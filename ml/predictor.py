@@ -98,8 +98,7 @@ class EmotionPredictor:
         """``encoder``: "int8" (served), "float" (ONNX, float weights) or "keras" (the training
         reference, with the head in TensorFlow too); see :mod:`ml.serving`."""
         _numba_cache()
-        from ml.frontends import get_frontend
-        from ml.model import ModelConfig
+        from ml.model import ModelConfig, config_format
         from ml.serving import ENCODERS, HEAD_FILE, DenseHead, OnnxEncoder
 
         if encoder not in ENCODERS:
@@ -112,8 +111,9 @@ class EmotionPredictor:
         self.temperature = float(cfg["temperature"])
         card_path = self.model_dir / "model_card.json"
         self.card: dict = json.loads(card_path.read_text()) if card_path.exists() else {}
+        config_format(cfg)
         mcfg = ModelConfig.from_dict(cfg["model"])
-        self.frontend = get_frontend(mcfg.frontend)
+        self.frontend = mcfg.frontend
         self._check_features(cfg["features"])
         self.window = mcfg.window_frames
         self._lock = threading.Lock()

@@ -46,9 +46,8 @@ def main() -> None:
     ap.add_argument("--plain", action="store_true", help="reference run without the normalisation")
     ap.add_argument("--seed", type=int, default=TrainConfig().seed)
     args = ap.parse_args()
-    config = TrainConfig.acoustic_h()  # the acoustic networks this experiment was run on
-    config = replace(config, seed=args.seed, member_overrides=(),
-                     model=replace(config.model, members=1, member_overrides=()))  # fmt: skip
+    # H1, the first of the acoustic networks this experiment was run on.
+    config = replace(TrainConfig.acoustic_h().member(0), seed=args.seed)
     fs = compute_features(discover(None), config.augment)
     if not args.plain:
         normalise_per_speaker(fs)

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.model import ModelConfig, assemble_ensemble, build_model
+from ml.model import AcousticModelConfig, assemble_ensemble, build_model
 
 
 def test_ensemble_averages_member_logits_and_round_trips(tmp_path: Path) -> None:
     import keras
 
-    cfg = ModelConfig(filters=(8, 8, 8), dense_units=16, attention_units=8)
+    cfg = AcousticModelConfig(filters=(8, 8, 8), dense_units=16, attention_units=8)
     mean = np.linspace(-1, 1, cfg.n_features).astype(np.float32)
     var = np.full(cfg.n_features, 2.0, np.float32)
     nets = []

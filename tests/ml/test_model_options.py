@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ml.model import ModelConfig, assemble_ensemble, build_model, speaker_adversary
+from ml.model import AcousticModelConfig, assemble_ensemble, build_model, speaker_adversary
 from ml.config import TrainConfig
 
 SMALL = dict(filters=(8, 8, 8), dense_units=16, attention_units=8)
 
 
-def _batch(cfg: ModelConfig, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _batch(cfg: AcousticModelConfig, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((3, cfg.window_frames, cfg.n_features)).astype(np.float32)
     m = np.ones((3, cfg.window_frames), np.float32)
@@ -25,9 +25,9 @@ def _batch(cfg: ModelConfig, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def test_mixed_ensemble_members_keep_their_own_architecture_through_save_and_load(tmp_path: Path) -> None:
     import keras
 
-    cfg = ModelConfig(**SMALL, members=2, member_overrides=({"recurrent_units": 8}, {}))
+    cfg = AcousticModelConfig(**SMALL, members=2, member_overrides=({"recurrent_units": 8}, {}))
     # The config survives the JSON the model directory stores.
-    again = ModelConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
+    again = AcousticModelConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
     assert again == cfg
     nets = []
     for i in range(2):
@@ -48,7 +48,7 @@ def test_mixed_ensemble_members_keep_their_own_architecture_through_save_and_loa
 
 def test_member_training_overrides_and_seeds() -> None:
     cfg = TrainConfig(seed=10, member_overrides=({"speaker_adversarial": 0.3}, {}),
-                      model=ModelConfig(members=3))  # fmt: skip
+                      model=AcousticModelConfig(members=3))  # fmt: skip
     members = [cfg.member(i) for i in range(3)]
     assert [m.seed for m in members] == [10, 11, 12]
     assert [m.speaker_adversarial for m in members] == [0.3, 0.0, 0.0]
@@ -56,7 +56,7 @@ def test_member_training_overrides_and_seeds() -> None:
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     # A member may name its own seed (to reproduce a network cross-validated on its own).
     pinned = TrainConfig(seed=10, member_overrides=({}, {"seed": 10, "mixup": 0.2}),
-                         model=ModelConfig(members=2))  # fmt: skip
+                         model=AcousticModelConfig(members=2))  # fmt: skip
     assert [(m.seed, m.mixup) for m in (pinned.member(0), pinned.member(1))] == [(10, 0.0), (10, 0.2)]
 
 
@@ -65,7 +65,7 @@ def test_relative_features_ignore_a_constant_offset_and_keep_padding_silent() ->
 
     from ml.model import UtteranceCMN
 
-    cfg = ModelConfig(**SMALL)
+    cfg = AcousticModelConfig(**SMALL)
     x, m = _batch(cfg)
     rel = UtteranceCMN(cfg.n_features)
     shifted = x + 3.0 * m[:, :, None]  # a louder voice / another microphone: same contour
@@ -74,7 +74,7 @@ def test_relative_features_ignore_a_constant_offset_and_keep_padding_silent() ->
     np.testing.assert_allclose(a, b, atol=1e-4)
     assert np.abs(a[0, 90:]).max() == 0.0
     # The model sees absolute and relative columns side by side.
-    net = build_model(ModelConfig(**SMALL, relative_features=104))
+    net = build_model(AcousticModelConfig(**SMALL, relative_features=104))
     assert net.get_layer("absolute_relative").output.shape[-1] == cfg.n_features + 104
     keras.backend.clear_session()
 
@@ -96,7 +96,7 @@ def test_gradient_reversal_flips_and_scales_the_gradient_only() -> None:
 
 
 def test_speaker_adversary_is_training_only() -> None:
-    cfg = ModelConfig(**SMALL)
+    cfg = AcousticModelConfig(**SMALL)
     net = build_model(cfg)
     trainer, reversal = speaker_adversary(net, n_speakers=5)
     x, m = _batch(cfg)

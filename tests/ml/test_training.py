@@ -10,7 +10,7 @@ import pytest
 from ml.augment import AugmentConfig
 from ml.cache import compute_features
 from ml.datasets import LABEL_MAPS, discover
-from ml.model import ModelConfig
+from ml.model import AcousticModelConfig, WhisperHeadConfig
 from ml.artifacts import save_model
 from ml.config import TrainConfig
 from ml.datasets import targets_for
@@ -22,7 +22,7 @@ def _train_on_six_actors(cfg: TrainConfig, tmp_path: Path):  # noqa: ANN202
     """8 RAVDESS actors, 4 moods (chance 25-33 %): train on 6 actors, test on 2 never seen."""
     clips = [c for c in discover(data_dir(), corpora=["ravdess"])
              if int(c.speaker[3:]) <= 8]  # fmt: skip
-    fs = compute_features(clips, cfg.augment, frontend=cfg.model.frontend, cache_dir=tmp_path,
+    fs = compute_features(clips, cfg.augment, frontend=cfg.model.frontend.name, cache_dir=tmp_path,
                           progress=False)  # fmt: skip
     assert fs.frames.shape[1] == cfg.model.n_features
     targets = targets_for(clips, LABEL_MAPS["mood4"])
@@ -44,7 +44,7 @@ def test_small_training_run_beats_chance_on_held_out_speakers(tmp_path: Path) ->
 
     cfg = TrainConfig(label_map="mood4", epochs=12, learning_rate=3e-3,
                       augment=AugmentConfig(variants=0), use_augmented=False,
-                      model=ModelConfig(filters=(32, 64, 64)))  # fmt: skip
+                      model=AcousticModelConfig(filters=(32, 64, 64)))  # fmt: skip
     clips, va, model, history, (mean, var), logits, acc, majority = _train_on_six_actors(cfg, tmp_path)
     assert acc > majority + 0.1, (acc, majority)
     assert history["loss"][-1] < history["loss"][0]
@@ -65,7 +65,7 @@ def test_whisper_head_beats_chance_on_held_out_speakers_and_serves(tmp_path: Pat
 
     # The shipped kind of model, small: 6 RAVDESS actors train a head, 2 never heard test it.
     cfg = TrainConfig(label_map="mood4", epochs=20, augment=AugmentConfig(variants=0),
-                      use_augmented=False, model=ModelConfig.whisper(head_units=64))  # fmt: skip
+                      use_augmented=False, model=WhisperHeadConfig(head_units=64))  # fmt: skip
     clips, va, model, _, (mean, var), logits, acc, majority = _train_on_six_actors(cfg, tmp_path)
     assert acc > majority + 0.15, (acc, majority)
 

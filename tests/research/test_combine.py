@@ -8,7 +8,7 @@ import pytest
 
 from ml.config import TrainConfig
 from ml.evaluate import _report, write_report
-from ml.model import ModelConfig
+from ml.model import AcousticModelConfig
 from research.ensemble import combine_members, load_report
 
 LABELS = ("angry", "disgust", "fearful", "happy", "neutral", "sad", "surprised")
@@ -24,7 +24,7 @@ def _member(seed: int, n: int = 70) -> tuple[dict, dict]:
     folds = [{"fold": k, "test_speakers": [f"S{k}"], "accuracy": 0.0, "n_test": 14} for k in range(5)]
     hist = [{"loss": [2.0 - seed, 1.0], "accuracy": [0.3, 0.6], "train_seconds": [10.0]}] * 5
     rep = _report(oof, protocol="speaker", labels=LABELS, folds=folds, histories=hist,
-                  config=TrainConfig(model=ModelConfig(members=1)), seconds=50.0)  # fmt: skip
+                  config=TrainConfig(model=AcousticModelConfig(members=1)), seconds=50.0)  # fmt: skip
     return {k: v for k, v in rep.items() if k != "_oof"}, oof
 
 
@@ -33,7 +33,7 @@ def test_combined_report_is_the_report_of_the_mean_logits(tmp_path: Path) -> Non
     # Members may list their clips in another order: they are matched by clip id.
     perm = np.random.default_rng(0).permutation(70)
     b = (b[0], {k: v[perm] for k, v in b[1].items()})
-    cfg = TrainConfig(model=ModelConfig(members=2))
+    cfg = TrainConfig(model=AcousticModelConfig(members=2))
     combined = combine_members([a, b], cfg)
     mean = (a[1]["logits"] + b[1]["logits"][np.argsort(perm)]) / 2
     y = a[1]["targets"]
@@ -52,6 +52,6 @@ def test_members_on_other_folds_or_a_wrong_count_are_refused() -> None:
     a, b = _member(1), _member(2)
     other = (b[0], {**b[1], "fold": (b[1]["fold"] + 1) % 5})
     with pytest.raises(ValueError, match="same clips and folds"):
-        combine_members([a, other], TrainConfig(model=ModelConfig(members=2)))
+        combine_members([a, other], TrainConfig(model=AcousticModelConfig(members=2)))
     with pytest.raises(ValueError, match="3 members"):
-        combine_members([a, b], TrainConfig(model=ModelConfig(members=3)))
+        combine_members([a, b], TrainConfig(model=AcousticModelConfig(members=3)))
