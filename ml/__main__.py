@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ml.cli_output import EXIT_BAD_INPUT, print_predictions
-from ml.frontends import ACOUSTIC
+from ml.frontends import ACOUSTIC, get_frontend
 
 DEFAULT_REPORT_DIR = Path(__file__).resolve().parent / "artifacts" / "default" / "evaluation"
 
@@ -24,8 +24,11 @@ def _train_config(args: argparse.Namespace):  # noqa: ANN202
     base = TrainConfig().to_dict()
     overrides = json.loads(args.config) if args.config else {}
     model = {**base["model"], **overrides.pop("model", {})}
+    # Room and babble copies are the Whisper front end's; another front end starts without them.
+    room = base["room"] if get_frontend(model.get("frontend", ACOUSTIC.name)).room_copies else {"variants": 0}
     return TrainConfig.from_dict({
         **base,
+        "room": room,
         "label_map": args.label_map,
         "epochs": args.epochs or base["epochs"],
         **({} if args.augment_variants is None else {

@@ -100,3 +100,19 @@ def test_the_card_reads_a_format_1_report_as_the_training_it_describes() -> None
     same, other = _random_brief(report, TrainConfig()), _random_brief(report, TrainConfig.acoustic_h())
     assert same is not None and other is not None
     assert "config_note" not in same and "config_note" in other
+
+
+def test_the_cli_switching_to_the_acoustic_front_end_drops_the_whisper_room_copies() -> None:
+    """The README's acoustic example (`evaluate --config '{"model": {"frontend": "acoustic"}}'`) must
+    build a config the acoustic front end accepts, not carry over the Whisper head's babble copies."""
+    import argparse
+
+    from ml.__main__ import _train_config
+
+    args = argparse.Namespace(config=json.dumps({"epochs": 25, "model": {"frontend": "acoustic"}}),
+                              label_map="default7", epochs=0, augment_variants=3, seed=1234)  # fmt: skip
+    config = _train_config(args)
+    assert isinstance(config.model, AcousticModelConfig)
+    assert config.room.variants == 0 and config.room.babble_copies == 0 and config.augment.variants == 3
+    args.config, args.augment_variants = None, None
+    assert _train_config(args) == TrainConfig()  # without overrides: the shipped recipe
