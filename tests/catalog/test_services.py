@@ -1,15 +1,13 @@
+"""catalog.services: defaults, CSV import and export, mood tags and the engine's track positions."""
 import io
 
 import pytest
-from django.core.management import call_command
-from django.conf import settings
 
 from catalog import services
 from catalog.errors import CatalogImportError
 from catalog.models import Emotion, MoodMap, Track, TrackMoodTag
 
 pytestmark = pytest.mark.django_db
-DATA_MOODS = settings.MOODIFY_DATA_DIR / "music" / "data_moods.csv"
 
 
 @pytest.fixture
@@ -28,18 +26,6 @@ def test_load_defaults_is_idempotent_and_keeps_staff_edits(db):
     # The starter catalog leaves numbers unknown rather than invented.
     starter = Track.objects.filter(source=Track.Source.CURATOR)
     assert not starter.filter(valence__isnull=False).exists() and not starter.filter(est_valence=None).exists()
-
-
-def test_import_catalog_reads_data_moods_idempotently(defaults, capsys):
-    call_command("import_catalog", str(DATA_MOODS))
-    assert "686 created" in capsys.readouterr().out
-    assert Track.objects.count() == 686
-    prince = Track.objects.get(spotify_id="2H7PHVdQ3mXqEHXcvclTB0")
-    assert (prince.title, prince.artist, prince.year, prince.valence) == ("1999", "Prince", 1982, 0.625)
-    assert list(prince.mood_tags.values_list("mood__code", "source")) == [("happy", "imported")]
-    call_command("import_catalog", str(DATA_MOODS))
-    assert "686 unchanged" in capsys.readouterr().out
-    assert Track.objects.count() == 686
 
 
 def test_bad_rows_are_reported_not_fatal(defaults):
