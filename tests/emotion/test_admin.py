@@ -1,6 +1,11 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from emotion import services
+from emotion.models import EmotionResult
+from emotion.signals import emotion_result_stored
+from tests.emotion.factories import kept_submission
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,3 +42,38 @@ def test_staff_set_the_fusion_weights_and_threshold_in_the_admin(client, user_fa
                        {"face_weight": "0", "voice_weight": "0", "min_confidence": "0.3"})  # fmt: skip
     assert zero.status_code == 200 and "At least one of the two weights" in zero.content.decode()
     assert fusion_rules().face_weight == 0.5
+
+
+def test_admin_rerun_replaces_the_result_in_place_and_skips_what_it_cannot_redo(
+    client, user, user_factory, speech_clip, predictor, committed, emotions
+):
+    with committed():
+        done = kept_submission(user, speech_clip)
+    EmotionResult.objects.filter(submission=done).update(label="sad", model_version="old-model")
+    result_pk = EmotionResult.objects.get(submission=done).pk
+    picked = services.submission_create_picked(user=user, emotion="calm")
+
+    announced = []
+    handler = lambda sender, result, **kw: announced.append(result.submission_id)  # noqa: E731
+    emotion_result_stored.connect(handler)
+    staff = user_factory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    try:
+        with committed():
+            response = client.post(
+                "/admin/emotion/voicesubmission/",
+                {"action": "rerun_analysis", "_selected_action": [str(done.id), str(picked.id)]},
+                follow=True,
+            )
+    finally:
+        emotion_result_stored.disconnect(handler)
+
+    page = response.content.decode()
+    assert "1 submission(s) queued for analysis again." in page
+    assert "1 skipped: their recording is no longer kept" in page
+    result = EmotionResult.objects.get(submission=done)
+    assert result.pk == result_pk and result.model_version == predictor.version
+    assert result.label in predictor.labels and set(result.probabilities) == set(predictor.labels)
+    assert announced == [done.id]
+    done.refresh_from_db()
+    assert done.status == "done" and done.audio

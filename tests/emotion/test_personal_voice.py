@@ -10,20 +10,11 @@ import pytest
 from django.test import Client
 
 from emotion import services
-from emotion.models import EmotionResult, VoiceExample, VoiceSubmission
-from tests.emotion.test_tasks import make_submission
+from emotion.models import EmotionResult, VoiceExample
+from tests.emotion.factories import analysed, make_submission
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"
-
-
-def analysed(user, *, label: str = "angry", seed: int = 0) -> EmotionResult:
-    """A done submission whose result kept its recording's embedding (as the worker stores it)."""
-    submission = VoiceSubmission.objects.create(user=user, status=VoiceSubmission.Status.DONE)
-    embedding = np.random.default_rng(seed).normal(size=4608).astype("<f4")
-    return EmotionResult.objects.create(
-        submission=submission, label=label, probabilities={label: 0.6}, confidence=0.6,
-        model_version="test-model", embedding=embedding.tobytes())  # fmt: skip
 
 
 def browser(user) -> Client:

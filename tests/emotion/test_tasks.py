@@ -13,16 +13,9 @@ from accounts.services import profile_update
 from emotion import services
 from emotion.models import EmotionResult, VoiceSubmission
 from emotion.signals import emotion_result_stored
+from tests.emotion.factories import make_submission
 
 pytestmark = pytest.mark.django_db
-
-
-def make_submission(user, data: bytes) -> VoiceSubmission:
-    """A stored submission, bypassing upload validation (as if the audio went bad after upload)."""
-    submission = VoiceSubmission(user=user, size_bytes=len(data))
-    submission.audio.save("recording", ContentFile(data), save=False)
-    submission.save()
-    return submission
 
 
 def test_analysis_stores_the_prediction_signals_it_and_drops_the_recording(user, speech_clip, predictor, run_task):

@@ -1,15 +1,13 @@
+"""catalog.services: defaults, CSV import and export, mood tags and the engine's track positions."""
 import io
 
 import pytest
-from django.core.management import call_command
-from django.conf import settings
 
 from catalog import services
 from catalog.errors import CatalogImportError
-from catalog.models import Emotion, MoodMap, Track, TrackMoodTag
+from catalog.models import Emotion, Mood, MoodMap, Track, TrackMoodTag
 
 pytestmark = pytest.mark.django_db
-DATA_MOODS = settings.MOODIFY_DATA_DIR / "music" / "data_moods.csv"
 
 
 @pytest.fixture
@@ -28,18 +26,6 @@ def test_load_defaults_is_idempotent_and_keeps_staff_edits(db):
     # The starter catalog leaves numbers unknown rather than invented.
     starter = Track.objects.filter(source=Track.Source.CURATOR)
     assert not starter.filter(valence__isnull=False).exists() and not starter.filter(est_valence=None).exists()
-
-
-def test_import_catalog_reads_data_moods_idempotently(defaults, capsys):
-    call_command("import_catalog", str(DATA_MOODS))
-    assert "686 created" in capsys.readouterr().out
-    assert Track.objects.count() == 686
-    prince = Track.objects.get(spotify_id="2H7PHVdQ3mXqEHXcvclTB0")
-    assert (prince.title, prince.artist, prince.year, prince.valence) == ("1999", "Prince", 1982, 0.625)
-    assert list(prince.mood_tags.values_list("mood__code", "source")) == [("happy", "imported")]
-    call_command("import_catalog", str(DATA_MOODS))
-    assert "686 unchanged" in capsys.readouterr().out
-    assert Track.objects.count() == 686
 
 
 def test_bad_rows_are_reported_not_fatal(defaults):
@@ -87,3 +73,54 @@ def test_mood_tags_place_tracks_without_attributes(defaults):
     services.untag_tracks(tracks=[quiet], mood=quiet.mood_tags.get().mood)
     quiet.refresh_from_db()
     assert quiet.est_energy is None and not TrackMoodTag.objects.filter(track=quiet).exists()
+
+
+def test_suggested_tags_place_a_track_only_until_a_confirmed_tag_does(defaults):
+    services.import_tracks_csv(file=io.StringIO("title,artist,valence\nPlain,A,\nMeasured,B,0.9\n"))
+    plain, measured = Track.objects.get(title="Plain"), Track.objects.get(title="Measured")
+    energetic, calm = Mood.objects.get(code="energetic"), Mood.objects.get(code="calm")
+    for track in (plain, measured):
+        TrackMoodTag.objects.create(track=track, mood=energetic, source=TrackMoodTag.Source.SUGGESTED, confidence=0.7)
+    services.refresh_positions(track_ids=[plain.pk, measured.pk])
+    plain.refresh_from_db()
+    measured.refresh_from_db()
+    assert (plain.est_valence, plain.est_energy) == (energetic.valence, energetic.energy)
+    assert (measured.est_valence, measured.est_energy) == (0.9, energetic.energy)  # a measured number wins
+
+    assert services.tag_tracks(tracks=[plain], mood=calm) == 1
+    plain.refresh_from_db()
+    assert (plain.est_valence, plain.est_energy) == (calm.valence, calm.energy)  # the suggestion no longer counts
+
+
+def test_tagging_again_restores_a_rejected_tag_as_the_curators(defaults):
+    services.import_tracks_csv(file=io.StringIO("title,artist\nSong,A\n"))
+    song, calm = Track.objects.get(), Mood.objects.get(code="calm")
+    TrackMoodTag.objects.create(track=song, mood=calm, source=TrackMoodTag.Source.SUGGESTED, confidence=0.6,
+                                rejected=True)
+    assert services.tag_tracks(tracks=[song], mood=calm) == 1
+    tag = TrackMoodTag.objects.get(track=song)
+    assert (tag.source, tag.rejected, tag.confidence) == ("curator", False, None)
+    song.refresh_from_db()
+    assert song.est_energy == calm.energy
+
+
+def test_reviewing_suggestions_touches_only_open_suggestions_and_keeps_rejected_ones(defaults):
+    services.import_tracks_csv(file=io.StringIO("title,artist,moods\nOne,A,happy\nTwo,B,\n"))
+    one, two = Track.objects.get(title="One"), Track.objects.get(title="Two")
+    happy, sad = Mood.objects.get(code="happy"), Mood.objects.get(code="sad")
+    imported = TrackMoodTag.objects.get(track=one)
+    one_sad, two_sad = (TrackMoodTag.objects.create(track=t, mood=sad, source=TrackMoodTag.Source.SUGGESTED)
+                        for t in (one, two))
+
+    assert services.review_suggestions(tags=[one_sad, imported], accept=True) == 1  # an imported tag is no suggestion
+    one_sad.refresh_from_db()
+    one.refresh_from_db()
+    assert one_sad.source == "curator"
+    assert one.est_energy == pytest.approx((happy.energy + sad.energy) / 2)
+
+    assert services.review_suggestions(tags=[two_sad], accept=False) == 1
+    assert services.review_suggestions(tags=[two_sad], accept=True) == 0  # rejected stays rejected
+    two_sad.refresh_from_db()
+    two.refresh_from_db()
+    assert two_sad.rejected and two_sad.source == "suggested"  # kept, so the tagger does not suggest it again
+    assert two.est_energy is None
