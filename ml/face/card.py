@@ -68,9 +68,11 @@ def _ensemble(config: dict) -> str:
         return ""
     seeds = ", ".join(str(m["train"]["seed"]) for m in members)
     alone = ", ".join(_pct(m["held_out_accuracy"]) for m in members)
+    minutes = ", ".join(f"{m['train_seconds'] / 60:.0f}" for m in members)
     return f"""
 An ensemble of {len(members)} such networks, trained alike with seeds {seeds} (weights, augmentation
-and batch order differ; all on the same 90%), whose logits are averaged in one ONNX graph. On the
+and batch order differ; all on the same 90%; {minutes} min of training each, the later ones on one
+core each), whose logits are averaged in one ONNX graph. On the
 held-out tenth each network alone scored {alone}; together {_pct(config['held_out_accuracy'])}
 (`python -m ml face ensemble`; the temperature is fitted on the averaged logits there).
 """
