@@ -35,6 +35,29 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_of(train: dict) -> tuple:
+    """(fraction, seed, limit) of the held-out tenth a network was trained without."""
+    seed = train["seed"] if train.get("split_seed") is None else train["split_seed"]
+    return train["held_out"], seed, train["limit"]
+
+
+def _ensemble_problem(members: list[Path]) -> str | None:
+    """Why these directories cannot be joined into one ensemble, in a sentence (None: they can)."""
+    from ml.face.artifacts import load_face_config
+
+    missing = [d for d in members if not (d / "config.json").is_file()]
+    if missing:
+        return f"{missing[0]} holds no model written by `face train`"
+    configs = [load_face_config(d) for d in members]
+    if any("members" in c for c in configs):
+        return "an ensemble cannot be a member: name the networks it was made of"
+    if len({_split_of(c["train"]) for c in configs}) != 1:
+        return "the members were trained on different held-out splits (train them with one --split-seed)"
+    if any(c["model"] != configs[0]["model"] for c in configs):
+        return "the members have different architectures"
+    return None
+
+
 def cmd_ensemble(args: argparse.Namespace) -> int:
     from ml.calibration import fit_temperature
     from ml.face.artifacts import load_face_config, save_face_ensemble
@@ -43,14 +66,11 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     from ml.face.train import held_out_split
 
     members = [Path(d) for d in args.members]
-    trains = [load_face_config(d)["train"] for d in members]
-    splits = {(t["held_out"], t["seed"] if t.get("split_seed") is None else t["split_seed"], t["limit"])
-              for t in trains}  # fmt: skip
-    if len(splits) != 1:
-        print("error: the members were trained on different held-out splits (train them with one "
-              "--split-seed)", file=sys.stderr)  # fmt: skip
+    problem = _ensemble_problem(members)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
-    fraction, seed, _ = splits.pop()
+    fraction, seed, _ = _split_of(load_face_config(members[0])["train"])
     x, y = load_split("train", args.data)
     _, held = held_out_split(y, fraction, seed)
     out = Path(args.out)

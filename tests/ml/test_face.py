@@ -179,3 +179,45 @@ def test_warm_up_loads_the_detector_before_the_first_camera_submission(face_pred
     thread.start()
     thread.join()
     assert loaded == [True]
+
+
+def _network_dir(tmp_path: Path, ensemble_dir: Path, i: int, **train_changes: object) -> Path:
+    """Network ``i`` of the shipped ensemble, written as `face train` writes a single network."""
+    import json
+
+    from ml.face.artifacts import load_face_config, load_face_weights
+
+    cfg = load_face_config(ensemble_dir)
+    net = cfg["members"]["networks"][i]
+    d = tmp_path / f"net{i}-{len(train_changes)}"
+    d.mkdir()
+    np.savez(d / "weights.npz", **load_face_weights(ensemble_dir)[i])
+    (d / "config.json").write_text(json.dumps({**net, "labels": cfg["labels"], "temperature": 1.0,
+                                               "model": cfg["model"], "train": {**net["train"], **train_changes}}))  # fmt: skip
+    return d
+
+
+def test_an_ensemble_answers_with_the_mean_of_its_networks_logits(face_predictor, tmp_path: Path) -> None:
+    from ml.face import FacePredictor
+    from ml.face.artifacts import save_face_ensemble
+
+    a, b = (_network_dir(tmp_path, face_predictor.model_dir, i) for i in (0, 1))
+    save_face_ensemble([a, b], tmp_path / "both", temperature=1.0, held_out_accuracy=0.0)
+    crops = (np.random.default_rng(1).random((6, 48, 48)) * 255).astype(np.uint8)
+    expected = (FacePredictor.load(a).logits(crops) + FacePredictor.load(b).logits(crops)) / 2
+    np.testing.assert_allclose(FacePredictor.load(tmp_path / "both").logits(crops), expected, atol=1e-5)
+
+
+def test_face_ensemble_refuses_networks_it_cannot_join_with_a_sentence(face_predictor, tmp_path: Path) -> None:
+    a = _network_dir(tmp_path, face_predictor.model_dir, 0)
+    other_split = _network_dir(tmp_path, face_predictor.model_dir, 1, split_seed=7)
+    cases = {"different held-out splits": [a, other_split],
+             "an ensemble cannot be a member": [a, face_predictor.model_dir],
+             "holds no model": [a, tmp_path / "nothing-here"]}  # fmt: skip
+    for words, members in cases.items():
+        out = subprocess.run([sys.executable, "-m", "ml", "face", "ensemble", *map(str, members), "--out",
+                              str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+        assert out.returncode == 2, out.stderr
+        err = out.stderr.strip().splitlines()
+        assert len(err) == 1 and words in err[0]
+        assert not (tmp_path / "out").exists()
