@@ -236,6 +236,9 @@ CACHE_REDIS_URL = redis_database_url(REDIS_URL, 2)
 REDIS_CONNECT_TIMEOUT_S = env.float("REDIS_CONNECT_TIMEOUT_S", default=3.0)
 REDIS_SOCKET_TIMEOUT_S = env.float("REDIS_SOCKET_TIMEOUT_S", default=10.0)
 REDIS_TIMEOUTS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S, "socket_timeout": REDIS_SOCKET_TIMEOUT_S}
+# An open submission socket reads its submission again this often until the analysis has
+# finished, in case the channel layer dropped the push (emotion.consumers).
+SUBMISSION_SOCKET_RECHECK_S = env.float("SUBMISSION_SOCKET_RECHECK_S", default=5.0)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ACKS_LATE = True

@@ -72,3 +72,30 @@ def test_an_expired_or_revoked_token_is_refused_at_the_handshake(user):
     assert _session(path, live)[0]
     api_tokens_revoke_all(user=user)
     assert _session(path, live) == (False, [])
+
+
+@async_to_sync
+async def _until_finished_without_a_push(path: str, token: str, submission_id) -> list[dict]:
+    from asgiref.sync import sync_to_async
+
+    communicator = WebsocketCommunicator(application, path, headers=_headers(token))
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected
+    messages = [await communicator.receive_json_from(timeout=10)]
+    # The analysis finishes, but its push is lost on the way (nothing is published).
+    await sync_to_async(VoiceSubmission.objects.filter(id=submission_id).update)(
+        status=VoiceSubmission.Status.FAILED, failure_code="analysis_timeout", failure_detail="It took too long.")
+    messages.append(await communicator.receive_json_from(timeout=5))
+    assert await communicator.receive_nothing(timeout=1)  # told once, then the re-reading stops
+    await communicator.disconnect()
+    return messages
+
+
+def test_a_lost_push_still_reaches_the_socket_from_the_database(user, settings):
+    """The Redis channel layer can drop a group message; the person must still learn the result."""
+    settings.SUBMISSION_SOCKET_RECHECK_S = 0.5
+    submission = VoiceSubmission.objects.create(user=user)
+    messages = _until_finished_without_a_push(f"/ws/submissions/{submission.id}/", api_token_issue(user=user).key,
+                                              submission.id)  # fmt: skip
+    assert [m["submission"]["status"] for m in messages] == ["queued", "failed"]
+    assert messages[1]["submission"]["error"]["code"] == "analysis_timeout"
