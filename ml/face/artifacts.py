@@ -42,10 +42,11 @@ def load_face_weights(model_dir: Path) -> list[dict[str, np.ndarray]]:
     ``weights.npz`` holds member ``i``'s arrays under ``m{i}/``)."""
     with np.load(Path(model_dir) / WEIGHTS_FILE) as z:
         arrays = {k: z[k] for k in z.files}
-    n = int(load_face_config(model_dir).get("members", {}).get("count", 1))
-    if n == 1:
+    prefixes = {k.split("/", 1)[0] for k in arrays}
+    if not all(p[:1] == "m" and p[1:].isdigit() for p in prefixes):  # layer names: one network
         return [arrays]
-    return [{k[len(f"m{i}/"):]: v for k, v in arrays.items() if k.startswith(f"m{i}/")} for i in range(n)]
+    return [{k[len(f"m{i}/"):]: v for k, v in arrays.items() if k.startswith(f"m{i}/")}
+            for i in range(len(prefixes))]  # fmt: skip
 
 
 def save_face_ensemble(member_dirs: list[Path], out: Path, *, temperature: float,

@@ -59,6 +59,8 @@ def _ensemble_problem(members: list[Path]) -> str | None:
 
 
 def cmd_ensemble(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from ml.calibration import fit_temperature
     from ml.face.artifacts import load_face_config, save_face_ensemble
     from ml.face.data import load_split
@@ -74,8 +76,8 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     x, y = load_split("train", args.data)
     _, held = held_out_split(y, fraction, seed)
     out = Path(args.out)
-    save_face_ensemble(members, out, temperature=1.0, held_out_accuracy=0.0)
-    logits = FacePredictor.load(out).logits(x[held])
+    # The ensemble's logits are the mean of its networks' (as its graph computes them).
+    logits = np.mean([FacePredictor.load(d).logits(x[held]) for d in members], axis=0)
     accuracy = float((logits.argmax(axis=1) == y[held]).mean())
     temperature = fit_temperature(logits, y[held])
     version = save_face_ensemble(members, out, temperature=temperature, held_out_accuracy=accuracy)
