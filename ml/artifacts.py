@@ -30,7 +30,7 @@ def save_model(model, out_dir: Path, *, config: TrainConfig, mean: np.ndarray,  
     serving.save_weights(weights)
     np.savez(out_dir / "normaliser.npz", mean=mean, var=var)
     frontend = mcfg.frontend
-    if frontend.pooled_embedding and mcfg.members == 1:
+    if frontend.pooled_embedding:  # an ensemble of heads is folded into one
         from ml.serving import export_head
 
         export_head(serving, out_dir)  # the head the predictor serves without TensorFlow

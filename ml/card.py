@@ -170,7 +170,10 @@ def _architecture(config: TrainConfig) -> str:
                         "tonnetz, ZCR, RMS, centroid, bandwidth, rolloff, pitch) from one STFT "
                         "(512/256 at 16 kHz) -> 3 Conv1D blocks -> attentive mean/std pooling -> "
                         "dense -> softmax with temperature")
-    if config.model.members > 1:
+    if isinstance(model, WhisperHeadConfig) and model.members > 1:
+        architecture += (f"; {model.members} such heads, trained with different seeds, folded into one "
+                         f"head (dense {model.head_units * model.members}) whose logits are the mean of theirs")
+    elif config.model.members > 1:
         architecture += (f"; {config.model.members} such networks, trained with different seeds, in one "
                          "graph that averages their logits")
         kinds = Counter(" + ".join(_member_notes(config.member(i))) or "plain"

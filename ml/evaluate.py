@@ -95,6 +95,12 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
     if conditions:
         report["robustness"] = robustness_table(conditions, scored, label_map.labels, targets_of=
                                                 lambda cl: targets_for(cl, label_map))  # fmt: skip
+        # Each condition's held-out logits too, so runs can be compared or averaged clip by clip.
+        for name, cfs in conditions.items():
+            idx = np.concatenate([i for i, _ in scored[name]]) if scored[name] else np.zeros(0, int)
+            oof_arrays[f"{name}_clip_ids"] = np.array([cfs.clips[i].clip_id for i in idx], dtype=str)
+            oof_arrays[f"{name}_logits"] = (np.concatenate([lg for _, lg in scored[name]]) if scored[name]
+                                            else np.zeros((0, len(label_map.labels)), np.float32))  # fmt: skip
     return report
 
 

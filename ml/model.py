@@ -133,6 +133,13 @@ class WhisperHeadConfig(ModelConfig):
     embedding_dropout: float = 0.5
     head_units: int = 0
     dense_dropout: float = 0.4
+    # Heads trained independently (seeds seed, seed+1, ...) and folded into one head whose hidden
+    # layer holds all of theirs (:func:`fold_heads`): its logits are exactly the mean of theirs, so
+    # serving, the ONNX head and personal adapters see one ordinary head, ``members`` times wider.
+    members: int = 1
+
+    def member(self, i: int) -> WhisperHeadConfig:
+        return replace(self, members=1)
 
 
 # Each front end's model family.
@@ -146,7 +153,7 @@ def build_model(config: ModelConfig, mean: np.ndarray | None = None,
     import keras
     from keras import layers
 
-    if config.members > 1:
+    if config.members > 1 and not isinstance(config, WhisperHeadConfig):
         return _build_ensemble(config, mean, variance)
     mean = np.zeros(config.n_features, np.float32) if mean is None else mean
     variance = np.ones(config.n_features, np.float32) if variance is None else variance
@@ -196,13 +203,14 @@ def _conv_network(config: AcousticModelConfig, x, m):  # noqa: ANN001, ANN202
 def _head(config: WhisperHeadConfig, x):  # noqa: ANN001, ANN202
     """Logits from a standardised clip embedding: the model's input is one "frame" per clip (mask
     1), the same inputs as the Conv1D network, so training, evaluation, ensembling and serving
-    share their code."""
+    share their code. With ``members`` > 1, the folded head (:func:`fold_heads`): every member's
+    hidden units side by side."""
     from keras import layers
 
     x = layers.Flatten()(x)
     x = layers.Dropout(config.embedding_dropout)(x)
     if config.head_units:
-        x = layers.Dense(config.head_units, activation="gelu", name="dense")(x)
+        x = layers.Dense(config.head_units * config.members, activation="gelu", name="dense")(x)
         x = layers.Dropout(config.dense_dropout)(x)
     return layers.Dense(config.n_classes, name="logits")(x)
 
@@ -225,12 +233,38 @@ def _build_ensemble(config: ModelConfig, mean: np.ndarray | None,
 def assemble_ensemble(config: ModelConfig, members: list, mean: np.ndarray,  # noqa: ANN201
                       variance: np.ndarray):
     """One model averaging the logits of separately trained single networks."""
+    if isinstance(config, WhisperHeadConfig):
+        return fold_heads(config, members, mean, variance)
     if not isinstance(config, AcousticModelConfig):
-        raise ValueError("ensembles are of acoustic networks")
+        raise ValueError(f"no ensemble is built from a {type(config).__name__}")
     ens = build_model(replace(config, members=len(members)), mean, variance)
     for i, net in enumerate(members):
         ens.get_layer(f"member{i}").set_weights(net.get_weights())
     return ens
+
+
+def fold_heads(config: WhisperHeadConfig, heads: list, mean: np.ndarray,  # noqa: ANN201 - keras.Model
+               variance: np.ndarray):
+    """One head whose logits are the mean of ``heads``' logits (separately trained single heads
+    with the same standardisation): their hidden layers side by side, their output weights
+    stacked and divided by their number, their output biases averaged. Without a hidden layer the
+    output weights themselves are averaged."""
+    for net in heads:
+        norm = net.get_layer("standardise")
+        if not (np.allclose(np.asarray(norm.mean).reshape(-1), mean)
+                and np.allclose(np.asarray(norm.variance).reshape(-1), variance)):
+            raise ValueError("heads standardised differently cannot be folded into one")
+    folded = build_model(replace(config, members=len(heads)), mean, variance)
+    out = [net.get_layer("logits").get_weights() for net in heads]
+    bias = np.mean([b for _, b in out], axis=0)
+    if config.head_units:
+        hidden = [net.get_layer("dense").get_weights() for net in heads]
+        folded.get_layer("dense").set_weights([np.concatenate([k for k, _ in hidden], axis=1),
+                                               np.concatenate([b for _, b in hidden])])  # fmt: skip
+        folded.get_layer("logits").set_weights([np.concatenate([k for k, _ in out]) / len(heads), bias])
+    else:
+        folded.get_layer("logits").set_weights([np.mean([k for k, _ in out], axis=0), bias])
+    return folded
 
 
 def speaker_adversary(model, n_speakers: int):  # noqa: ANN001, ANN201

@@ -18,6 +18,7 @@ heads are fitted once and kept beside the feature cache; scoring the adapters ta
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -217,7 +218,9 @@ def run(out: Path, *, head_dir: Path | None = None, methods: dict[str, tuple[Ada
     fs = compute_features(clips, config.augment, frontend="whisper", room=config.room,
                           fold_of=speaker_fold_map(clips), babble=BabbleBank(clips), progress=False)
     targets = targets_for(clips, LABEL_MAPS[config.label_map])
-    head_dir = head_dir or default_cache_dir() / "personal-voice-heads"
+    # Heads are kept per training recipe: a changed recipe (more heads, other copies) fits its own.
+    recipe = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+    head_dir = head_dir or default_cache_dir() / "personal-voice-heads" / recipe
     t0 = time.time()
     heads = fit_heads(fs, targets, head_dir, config, protocol, fit_missing=fit_missing)
     fitted = time.time() - t0

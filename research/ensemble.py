@@ -26,7 +26,8 @@ def align_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
                 and rep["protocol"] == first_report["protocol"])  # fmt: skip
         if not same:
             raise ValueError("members were not cross-validated on the same clips and folds")
-    base = {k: v[order[0]] for k, v in first.items()}
+    # Per-clip arrays only (a report with robustness conditions also holds theirs: "<name>_logits").
+    base = {k: v[order[0]] for k, v in first.items() if k in ("logits", "targets", "fold", "corpora", "clip_ids")}
     return base, [m["logits"][o] for (_, m), o in zip(members, order, strict=True)]
 
 

@@ -47,7 +47,7 @@ def test_each_family_saves_only_its_own_fields() -> None:
     whisper = _saved(TrainConfig())
     acoustic = _saved(TrainConfig.acoustic_h())
     assert whisper["config_format"] == acoustic["config_format"] == CONFIG_FORMAT == 2
-    assert set(whisper["model"]) == SHARED | {"embedding_dropout", "head_units", "dense_dropout"}
+    assert set(whisper["model"]) == SHARED | {"embedding_dropout", "head_units", "dense_dropout", "members"}
     assert whisper["model"]["frontend"] == "whisper"
     assert set(acoustic["model"]) == SHARED | {f.name for f in fields(AcousticModelConfig)}
     assert acoustic["model"]["frontend"] == "acoustic"

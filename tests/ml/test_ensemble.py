@@ -34,3 +34,53 @@ def test_ensemble_averages_member_logits_and_round_trips(tmp_path: Path) -> None
     loaded.load_weights(tmp_path / "model.weights.h5")
     np.testing.assert_allclose(np.asarray(loaded([x, m], training=False)), member_logits.mean(0),
                                rtol=1e-5, atol=1e-5)  # fmt: skip
+
+
+def test_whisper_heads_fold_into_one_head_that_serves_the_mean_of_their_logits(tmp_path: Path) -> None:
+    """Several Whisper heads ship as one wider head: the Keras model rebuilt from the config, the
+    ONNX head the worker runs and the arrays personal adapters use all give the members' mean."""
+    import keras
+
+    from ml.model import WhisperHeadConfig
+    from ml.personal import HeadArrays
+    from ml.serving import DenseHead, export_head
+
+    cfg = WhisperHeadConfig(n_features=32, head_units=8)
+    rng = np.random.default_rng(0)
+    mean = rng.standard_normal(32).astype(np.float32)
+    var = rng.uniform(0.5, 2.0, 32).astype(np.float32)
+    heads = []
+    for seed in (1, 2, 3):
+        keras.utils.set_random_seed(seed)
+        heads.append(build_model(cfg, mean, var))
+    x = rng.standard_normal((5, 1, 32)).astype(np.float32)
+    m = np.ones((5, 1), np.float32)
+    member_logits = np.stack([np.asarray(h([x, m], training=False)) for h in heads])
+    assert np.abs(member_logits[0] - member_logits[1]).max() > 1e-3
+
+    folded = assemble_ensemble(cfg, heads, mean, var)
+    np.testing.assert_allclose(np.asarray(folded([x, m], training=False)), member_logits.mean(0),
+                               rtol=1e-5, atol=1e-5)  # fmt: skip
+    folded.save_weights(tmp_path / "model.weights.h5")
+    loaded = build_model(replace(cfg, members=3), mean, var)
+    loaded.load_weights(tmp_path / "model.weights.h5")
+    np.testing.assert_allclose(np.asarray(loaded([x, m], training=False)), member_logits.mean(0),
+                               rtol=1e-5, atol=1e-5)  # fmt: skip
+
+    path = export_head(loaded, tmp_path)
+    np.testing.assert_allclose(DenseHead(path)(x[:, 0]), member_logits.mean(0), rtol=1e-4, atol=1e-4)
+    np.savez(tmp_path / "class_means.npz", class_means=np.zeros((7, 32), np.float32))
+    np.testing.assert_allclose(HeadArrays.load(path).logits(x[:, 0]), member_logits.mean(0),
+                               rtol=1e-4, atol=1e-4)  # fmt: skip
+
+
+def test_heads_standardised_differently_are_not_folded() -> None:
+    import pytest
+
+    from ml.model import WhisperHeadConfig
+
+    cfg = WhisperHeadConfig(n_features=16, head_units=4)
+    a = build_model(cfg, np.zeros(16, np.float32), np.ones(16, np.float32))
+    b = build_model(cfg, np.ones(16, np.float32), np.ones(16, np.float32))
+    with pytest.raises(ValueError, match="standardised differently"):
+        assemble_ensemble(cfg, [a, b], np.zeros(16, np.float32), np.ones(16, np.float32))
