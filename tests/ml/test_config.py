@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,14 @@ def _saved(config: TrainConfig) -> dict:
     return json.loads(json.dumps(config.to_dict()))
 
 
+# The recipe that format-1 file was saved with (variant RB: one head, one babble copy per clip).
+RB = replace(TrainConfig(), model=WhisperHeadConfig(head_units=256), room=replace(TrainConfig().room, babble_copies=1))
+
+
 def test_a_format_1_config_reads_back_as_the_family_config_the_new_format_saves() -> None:
     old = TrainConfig.from_dict(FORMAT_1["train"])
-    new = TrainConfig.from_dict(_saved(TrainConfig()))
-    assert old == new == TrainConfig()
+    assert old == TrainConfig.from_dict(_saved(RB)) == RB
+    assert TrainConfig.from_dict(_saved(TrainConfig())) == TrainConfig()
     assert type(old.model) is WhisperHeadConfig and old.model.head_units == 256
     assert ModelConfig.from_dict(FORMAT_1["model"]) == WhisperHeadConfig(head_units=256)
 
@@ -86,7 +90,14 @@ def test_the_shipped_model_answers_the_same_from_its_format_1_config(predictor, 
 
     old = tmp_path / "model"
     shutil.copytree(predictor.model_dir, old, ignore=shutil.ignore_patterns("evaluation"))
-    (old / "config.json").write_text(json.dumps(FORMAT_1, indent=2))
+    # The shipped config as format 1 wrote it: every family's model fields side by side, no format.
+    shipped = json.loads((old / "config.json").read_text())
+    as_format_1 = {k: v for k, v in shipped.items() if k != "config_format"}
+    for part in (as_format_1, as_format_1["train"]):
+        part["model"] = {**FORMAT_1["model"], **part["model"]}
+    as_format_1["train"] = {k: v for k, v in as_format_1["train"].items() if k != "config_format"}
+    assert set(as_format_1["model"]) == set(FORMAT_1["model"])
+    (old / "config.json").write_text(json.dumps(as_format_1, indent=2))
     a, b = predictor.predict_file(speech_wav), EmotionPredictor.load(old).predict_file(speech_wav)
     assert (a.label, a.probabilities) == (b.label, b.probabilities)
 
@@ -96,8 +107,9 @@ def test_the_card_reads_a_format_1_report_as_the_training_it_describes() -> None
     from ml.serving import DEFAULT_MODEL_DIR
 
     report = json.loads((DEFAULT_MODEL_DIR / "evaluation" / "report-speaker.json").read_text())
-    assert "config_format" not in report["train_config"]  # saved in format 1
-    same, other = _random_brief(report, TrainConfig()), _random_brief(report, TrainConfig.acoustic_h())
+    report["train_config"] = FORMAT_1["train"]  # a report saved in format 1, by variant RB
+    assert "config_format" not in report["train_config"]
+    same, other = _random_brief(report, RB), _random_brief(report, TrainConfig.acoustic_h())
     assert same is not None and other is not None
     assert "config_note" not in same and "config_note" in other
 
