@@ -28,7 +28,7 @@ H_MEMBERS: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (
 
 
 # The shipped Whisper head (variant W0 of the model card), three of them folded into one (variant
-# RB2x3: the mean of three heads' logits, +1.4 points of clean RAVDESS over one head of RB2).
+# RB2x3: the mean of three heads' logits, +1.5 points of clean RAVDESS over one head of RB2).
 SHIPPED_HEAD: dict[str, Any] = {"head_units": 256, "members": 3}
 SHIPPED_EPOCHS = 40
 SHIPPED_ROOM_COPIES = 2
