@@ -97,11 +97,22 @@ def cross_validate(fs: FeatureSet, config: TrainConfig, *, protocol: str = "spea
                                                 lambda cl: targets_for(cl, label_map))  # fmt: skip
         # Each condition's held-out logits too, so runs can be compared or averaged clip by clip.
         for name, cfs in conditions.items():
-            idx = np.concatenate([i for i, _ in scored[name]]) if scored[name] else np.zeros(0, int)
+            idx, z = _stacked(scored[name], len(label_map.labels))
             oof_arrays[f"{name}_clip_ids"] = np.array([cfs.clips[i].clip_id for i in idx], dtype=str)
-            oof_arrays[f"{name}_logits"] = (np.concatenate([lg for _, lg in scored[name]]) if scored[name]
-                                            else np.zeros((0, len(label_map.labels)), np.float32))  # fmt: skip
+            oof_arrays[f"{name}_logits"] = z
     return report
+
+
+# The out-of-fold arrays with one row per clean clip (a report with conditions adds each
+# condition's own "<name>_logits" and "<name>_clip_ids").
+OOF_CLIP_ARRAYS = ("logits", "targets", "fold", "corpora", "clip_ids")
+
+
+def _stacked(parts: list[tuple[np.ndarray, np.ndarray]], n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The folds' ``(clip indices, logits)`` of one condition, joined."""
+    if not parts:
+        return np.zeros(0, int), np.zeros((0, n_classes), np.float32)
+    return np.concatenate([i for i, _ in parts]), np.concatenate([lg for _, lg in parts])
 
 
 def _protocol_folds(clips: list[Clip], targets: np.ndarray, usable: np.ndarray, protocol: str,
@@ -143,8 +154,7 @@ def robustness_table(conditions: dict[str, FeatureSet],
     clips as wrong, UAR, and how many clips were refused (no detectable speech left)."""
     table: dict[str, Any] = {}
     for name, cfs in conditions.items():
-        idx = np.concatenate([i for i, _ in scored[name]]) if scored[name] else np.zeros(0, int)
-        z = np.concatenate([lg for _, lg in scored[name]]) if scored[name] else np.zeros((0, len(labels)))
+        idx, z = _stacked(scored[name], len(labels))
         y_all = targets_of(cfs.clips)
         corpora = np.array([c.corpus for c in cfs.clips])
         rows: dict[str, Any] = {}

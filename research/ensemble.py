@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ml.config import TrainConfig
-from ml.evaluate import _report
+from ml.evaluate import OOF_CLIP_ARRAYS, _report
 
 
 def align_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
@@ -26,8 +26,7 @@ def align_members(members: list[tuple[dict[str, Any], dict[str, np.ndarray]]],
                 and rep["protocol"] == first_report["protocol"])  # fmt: skip
         if not same:
             raise ValueError("members were not cross-validated on the same clips and folds")
-    # Per-clip arrays only (a report with robustness conditions also holds theirs: "<name>_logits").
-    base = {k: v[order[0]] for k, v in first.items() if k in ("logits", "targets", "fold", "corpora", "clip_ids")}
+    base = {k: v[order[0]] for k, v in first.items() if k in OOF_CLIP_ARRAYS}
     return base, [m["logits"][o] for (_, m), o in zip(members, order, strict=True)]
 
 
