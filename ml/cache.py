@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,15 +23,18 @@ from ml.errors import AudioError
 from ml.features import extract_features
 from ml.folds import other_fold_voices, same_fold_voices
 from ml.frontends import frontend_contract, get_frontend
-from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade, mix_at_snr
+from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade, focused_copy
 
 # 2: speech found by voice activity (ml.vad) and cut into windows (ml.segments); room/device
 # copies and conditions. (3 and 4 were voice activity over a noise floor, variants S2 and Q of the
 # model card, not shipped.) 5: voice activity's shouting fallback (ml.vad.FAINT_VOICE); it
 # changes only recordings that had under 0.5 s of speech before.
 CACHE_VERSION = 5
-# The "condition" under which RoomAugment.babble_copies are extracted (cached apart).
-BABBLE_COPIES = "babble-copies"
+# The "conditions" under which each kind of RoomAugment's focused copies is extracted (each cached
+# apart from the clips and their room copies, so switching one on or off re-extracts nothing else).
+COPY_CONDITIONS = {"babble_copies": "babble-copies", "quiet_copies": "quiet-copies",
+                   "reverb_copies": "reverb-copies"}
+BABBLE_COPIES = COPY_CONDITIONS["babble_copies"]
 
 
 @dataclass
@@ -100,12 +104,22 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
     t0 = time.time()
     cache_dir = cache_dir or default_cache_dir()
     get_frontend(frontend)  # an unknown name is refused before any work
-    if room is not None and room.babble_copies and condition == "clean":
-        # The babble copies are cached apart from the clips and their room copies, so switching
-        # them on or off does not re-extract the rest.
+    kinds = [k for k in COPY_CONDITIONS if room is not None and getattr(room, k)]
+    if kinds and condition == "clean":
+        # Each kind of focused copy is cached apart from the clips and their room copies (and
+        # under the settings of its own kind only), so switching one on or off re-extracts nothing
+        # else; its variant numbers are moved up to their place in the whole set.
+        assert room is not None
         again = functools.partial(compute_features, clips, aug, frontend=frontend, cache_dir=cache_dir,
                                   progress=progress, fold_of=fold_of, babble=babble, workers=workers)  # fmt: skip
-        return _merged(again(room=replace(room, babble_copies=0)), again(room=room, condition=BABBLE_COPIES))
+        none: dict[str, Any] = {k: 0 for k in COPY_CONDITIONS}
+        fs = again(room=replace(room, **none))
+        for kind in kinds:
+            own = room.only_copies(kind)
+            part = again(room=own, condition=COPY_CONDITIONS[kind])
+            part.variant = part.variant + (room.copies_before(kind) - own.copies_before(kind))
+            fs = _merged(fs, part)
+        return fs
     path = cache_dir / f"features-{_key(clips, aug, frontend, room=room, condition=condition)}.npz"
     if path.exists():
         return _load(path, clips)
@@ -145,8 +159,8 @@ def _check_babble(frontend: str, room: RoomAugment | None, condition: str,
     """ValueError where babble is asked for without what it is drawn from."""
     needs_babble = condition.startswith("babble") or (room is not None and room.variants > 0
                                                       and room.p_babble > 0)  # fmt: skip
-    if condition == BABBLE_COPIES and (room is None or not get_frontend(frontend).pooled_embedding):
-        raise ValueError("babble copies are room copies of the Whisper front end")
+    if condition in COPY_CONDITIONS.values() and (room is None or not get_frontend(frontend).pooled_embedding):
+        raise ValueError("focused copies (babble, quiet, reverb) are room copies of the Whisper front end")
     if needs_babble and (fold_of is None or babble is None):
         raise ValueError("babble needs the speaker folds (fold_of) and a BabbleBank")
 
@@ -237,9 +251,10 @@ def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
                    fold_of: dict[str, int], babble: BabbleBank | None) -> list[np.ndarray | None]:
     """The clip (as ``condition`` delivers it), then its room/device copies; a copy whose speech
     the degradation hid is None (left out), the clip itself raises."""
-    if condition == BABBLE_COPIES:
+    kind = next((k for k, c in COPY_CONDITIONS.items() if c == condition), None)
+    if kind is not None:
         assert room is not None
-        return [None] * (room.variants + 1) + _babble_copies(clip, room, fold_of, babble)
+        return [None] * room.copies_before(kind) + focused_copies(clip, room, kind, fold_of, babble)
     y, sr = load_audio(clip.path)
     seed = variant_seed(clip.clip_id, 0)
     if condition != "clean":
@@ -257,18 +272,21 @@ def _whisper_items(clip: Clip, room: RoomAugment | None, condition: str,
     return rows
 
 
-def _babble_copies(clip: Clip, room: RoomAugment, fold_of: dict[str, int],
+def focused_copies(clip: Clip, room: RoomAugment, kind: str, fold_of: dict[str, int],
                    babble: BabbleBank | None) -> list[np.ndarray | None]:
-    """``room.babble_copies`` copies of the clip with six voices of its own fold behind it (none,
-    and no decoding, where the fold has no other speaker); a copy whose speech the voices hid is None."""
+    """``room``'s copies of ``kind`` (:func:`ml.rooms.focused_copy`) of the clip; a copy whose
+    speech the transform hid is None. Babble copies carry only voices of the clip's own fold: a
+    clip whose fold has no other speaker gets none (and is not decoded)."""
     allowed = same_fold_voices(fold_of, clip.speaker)
-    if not allowed or babble is None:
+    if kind == "babble_copies" and (not allowed or babble is None):
         return []
     y, sr = load_audio(clip.path)
     rows: list[np.ndarray | None] = []
-    for c in range(room.babble_copies):
-        rng = np.random.default_rng(variant_seed(clip.clip_id, room.variants + 1 + c))
-        noisy = mix_at_snr(y, babble.babble(len(y), allowed, rng), room.babble_copy_snr_db)
+    for c in range(getattr(room, kind)):
+        # Babble copies keep the seeds they were first extracted with (cached features stay valid).
+        seed = (variant_seed(clip.clip_id, room.variants + 1 + c) if kind == "babble_copies"
+                else variant_seed(f"{clip.clip_id}|{kind}", c))  # fmt: skip
+        noisy = focused_copy(y, kind, np.random.default_rng(seed), room, babble=babble, allowed=allowed)
         try:
             rows.append(embed_speech(noisy, sr))
         except AudioError:

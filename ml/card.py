@@ -123,6 +123,10 @@ def augmentation_text(config: TrainConfig) -> str:
                    f"fold's other speakers behind it at {r.babble_copy_snr_db:g} dB SNR (RAVDESS; each "
                    "TESS voice is a fold of its own, so TESS clips get none); "
                    if r.babble_copies else "")
+                + (f"{r.quiet_copies} more played back {-r.quiet_copy_gain_db[1]:g}-{-r.quiet_copy_gain_db[0]:g} "
+                   "dB quieter and stored as 16-bit (a phone on the table); " if r.quiet_copies else "")
+                + (f"{r.reverb_copies} more in a synthetic room only (RT60 {r.rt60_s[0]:g}-{r.rt60_s[1]:g} s); "
+                   if r.reverb_copies else "")
                 + "each copy then goes through voice activity and level normalisation as a user's "
                 "recording does")
     a = config.augment

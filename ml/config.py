@@ -35,6 +35,11 @@ SHIPPED_ROOM_COPIES = 2
 # Besides them, two copies of each clip with six voices of its own training fold 10 dB below it
 # (variants RB and RB2 of the model card: +4.5 and +5.1 points in babble at 10 dB for one head).
 SHIPPED_BABBLE_COPIES = 2
+# And one copy played back 20-45 dB quieter as 16-bit, and two in a synthetic room only (variant
+# RB2QR2x3: -30 dB from -2.9 to -0.6 points against clean, the room from -4.3 to -3.2, babble at
+# 10 dB 64.8% -> 65.3%, clean RAVDESS +1.1, for three heads).
+SHIPPED_QUIET_COPIES = 1
+SHIPPED_REVERB_COPIES = 2
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,11 @@ class TrainConfig:
     seed: int = 1234
     augment: AugmentConfig = field(default_factory=lambda: AugmentConfig(variants=0))
     # Room and device copies of each training clip (Whisper front end): reverberation, babble of
-    # the same training fold's voices, noise, band limits, codecs, gain (ml.rooms); and babble copies.
-    room: RoomAugment = field(default_factory=lambda: RoomAugment(variants=SHIPPED_ROOM_COPIES,
-                                                                  babble_copies=SHIPPED_BABBLE_COPIES))
+    # the same training fold's voices, noise, band limits, codecs, gain (ml.rooms); and babble, quiet
+    # and room copies.
+    room: RoomAugment = field(default_factory=lambda: RoomAugment(
+        variants=SHIPPED_ROOM_COPIES, babble_copies=SHIPPED_BABBLE_COPIES, quiet_copies=SHIPPED_QUIET_COPIES,
+        reverb_copies=SHIPPED_REVERB_COPIES))
     # The shipped model (variant W0): a dense head over the frozen Whisper encoder's embedding.
     model: ModelConfig = field(default_factory=lambda: WhisperHeadConfig(**SHIPPED_HEAD))
     # Per-member overrides of this config's training fields (e.g. speaker_adversarial) for
@@ -91,7 +98,7 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Config format 2: the model as its family saves it (:meth:`ModelConfig.to_dict`)."""
-        return {"config_format": CONFIG_FORMAT, **asdict(self), "model": self.model.to_dict()}
+        return {"config_format": CONFIG_FORMAT, **asdict(self), "room": self.room.to_dict(), "model": self.model.to_dict()}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 
 import numpy as np
@@ -52,18 +53,52 @@ class RoomAugment:
     # fold holds no other speaker (each TESS voice is a fold of its own) gets none.
     babble_copies: int = 0
     babble_copy_snr_db: float = 10.0
+    # And this many copies played back quietly, ``quiet_copy_gain_db`` down and stored as 16-bit
+    # (a phone on the table: what survives of a voice spanning a few bits), ...
+    quiet_copies: int = 0
+    quiet_copy_gain_db: tuple[float, float] = (-45.0, -20.0)
+    # ... and this many in a room only (RT60 drawn from ``rt60_s``, no voices or noise).
+    reverb_copies: int = 0
 
     def to_dict(self) -> dict[str, object]:
         d = asdict(self)
-        if not self.babble_copies:  # off: the settings of configs from before it existed
-            del d["babble_copies"], d["babble_copy_snr_db"]
+        # A kind of copy that is off leaves its settings out: the settings (and feature caches) of
+        # configs from before it existed stay as they were.
+        for count, *settings in COPY_SETTINGS:
+            if not d[count]:
+                for k in (count, *settings):
+                    del d[k]
         return d
+
+    def only_copies(self, kind: str) -> RoomAugment:
+        """These settings with every kind of focused copy but ``kind`` (a COPY_KINDS count) off."""
+        off: dict[str, Any] = {count: 0 for count, *_ in COPY_SETTINGS if count != kind}
+        return replace(self, **off)
+
+    def copies_before(self, kind: str) -> int:
+        """How many variants come before the first copy of ``kind``: the clip, its room/device
+        copies and the focused copies of the kinds listed before it."""
+        n = self.variants + 1
+        for count, *_ in COPY_SETTINGS:
+            if count == kind:
+                return n
+            n += getattr(self, count)
+        raise ValueError(f"unknown kind of copy {kind!r}")
+
 
     @classmethod
     def from_dict(cls, d: dict[str, object] | None) -> RoomAugment:
         d = {k: tuple(v) if isinstance(v, list) else v for k, v in (d or {}).items()
              if k in cls.__dataclass_fields__}  # fmt: skip
         return cls(**d)  # type: ignore[arg-type]
+
+
+# The focused copies besides the room/device chains: (count field, its settings), in variant order.
+COPY_SETTINGS: tuple[tuple[str, ...], ...] = (
+    ("babble_copies", "babble_copy_snr_db"),
+    ("quiet_copies", "quiet_copy_gain_db"),
+    ("reverb_copies",),
+)
 
 
 # ----------------------------------------------------------------------------- transforms
@@ -246,6 +281,22 @@ def degrade(y: np.ndarray, seed: int, config: RoomAugment, *, babble: BabbleBank
     if rng.random() < config.p_gain:
         out = quantise_16bit(out * 10 ** (float(rng.uniform(*config.gain_db)) / 20))
     return out
+
+
+def focused_copy(y: np.ndarray, kind: str, rng: np.random.Generator, config: RoomAugment, *,
+                 babble: BabbleBank | None = None, allowed: list[str] | None = None) -> np.ndarray:
+    """One copy of one kind (a :data:`COPY_SETTINGS` count): six voices behind the speaker, the
+    speaker played back quietly and stored as 16-bit, or the speaker in a reverberant room."""
+    if kind == "babble_copies":
+        if babble is None or not allowed:
+            raise ValueError("babble copies need a BabbleBank and allowed speakers")
+        return mix_at_snr(y, babble.babble(len(y), allowed, rng), config.babble_copy_snr_db)
+    if kind == "quiet_copies":
+        return quantise_16bit(np.asarray(y, np.float32) * 10 ** (float(rng.uniform(*config.quiet_copy_gain_db)) / 20))
+    if kind == "reverb_copies":
+        rt60 = float(rng.uniform(*config.rt60_s))
+        return reverberate(np.asarray(y, np.float32), room_impulse_response(rt60, rng, drr_db=float(rng.uniform(-3, 9))))
+    raise ValueError(f"kind must be one of {[c for c, *_ in COPY_SETTINGS]}, not {kind!r}")
 
 
 @dataclass(frozen=True)

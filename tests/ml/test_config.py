@@ -26,7 +26,7 @@ def _saved(config: TrainConfig) -> dict:
 
 
 # The recipe that format-1 file was saved with (variant RB: one head, one babble copy per clip).
-RB = replace(TrainConfig(), model=WhisperHeadConfig(head_units=256), room=replace(TrainConfig().room, babble_copies=1))
+RB = replace(TrainConfig(), model=WhisperHeadConfig(head_units=256), room=replace(TrainConfig().room, babble_copies=1, quiet_copies=0, reverb_copies=0))
 
 
 def test_a_format_1_config_reads_back_as_the_family_config_the_new_format_saves() -> None:
