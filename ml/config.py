@@ -37,7 +37,7 @@ SHIPPED_ROOM_COPIES = 2
 SHIPPED_BABBLE_COPIES = 2
 # And one copy played back 20-45 dB quieter as 16-bit, and two in a synthetic room only (variant
 # RB2QR2x3: -30 dB from -2.9 to -0.6 points against clean, the room from -4.3 to -3.2, babble at
-# 10 dB 64.8% -> 65.3%, clean RAVDESS +1.1, for three heads).
+# 10 dB 64.8% -> 65.5%, clean RAVDESS +1.1, for three heads).
 SHIPPED_QUIET_COPIES = 1
 SHIPPED_REVERB_COPIES = 2
 

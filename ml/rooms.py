@@ -71,7 +71,7 @@ class RoomAugment:
         return d
 
     def only_copies(self, kind: str) -> RoomAugment:
-        """These settings with every kind of focused copy but ``kind`` (a COPY_KINDS count) off."""
+        """These settings with every kind of focused copy but ``kind`` (a COPY_SETTINGS count) off."""
         off: dict[str, Any] = {count: 0 for count, *_ in COPY_SETTINGS if count != kind}
         return replace(self, **off)
 
