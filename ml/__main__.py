@@ -60,7 +60,7 @@ def _room_inputs(clips, room=None) -> dict:  # noqa: ANN001 - list[Clip], RoomAu
     from ml.folds import speaker_fold_map
     from ml.rooms import BabbleBank
 
-    if room is not None and room.variants == 0 and not (room.babble_copies or room.quiet_copies or room.reverb_copies):
+    if room is not None and room.variants == 0 and not room.copy_kinds:
         return {}
     return {"room": room, "fold_of": speaker_fold_map(clips), "babble": BabbleBank(clips)}
 

@@ -10,9 +10,8 @@ import functools
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from ml.errors import AudioError
 from ml.features import extract_features
 from ml.folds import other_fold_voices, same_fold_voices
 from ml.frontends import frontend_contract, get_frontend
-from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade, focused_copy
+from ml.rooms import COPY_SETTINGS, BabbleBank, RoomAugment, apply_condition, degrade, focused_copy
 
 # 2: speech found by voice activity (ml.vad) and cut into windows (ml.segments); room/device
 # copies and conditions. (3 and 4 were voice activity over a noise floor, variants S2 and Q of the
@@ -32,8 +31,7 @@ from ml.rooms import BabbleBank, RoomAugment, apply_condition, degrade, focused_
 CACHE_VERSION = 5
 # The "conditions" under which each kind of RoomAugment's focused copies is extracted (each cached
 # apart from the clips and their room copies, so switching one on or off re-extracts nothing else).
-COPY_CONDITIONS = {"babble_copies": "babble-copies", "quiet_copies": "quiet-copies",
-                   "reverb_copies": "reverb-copies"}
+COPY_CONDITIONS = {count: count.replace("_", "-") for count, *_ in COPY_SETTINGS}
 BABBLE_COPIES = COPY_CONDITIONS["babble_copies"]
 
 
@@ -104,17 +102,14 @@ def compute_features(clips: list[Clip], aug: AugmentConfig = AugmentConfig(), *,
     t0 = time.time()
     cache_dir = cache_dir or default_cache_dir()
     get_frontend(frontend)  # an unknown name is refused before any work
-    kinds = [k for k in COPY_CONDITIONS if room is not None and getattr(room, k)]
-    if kinds and condition == "clean":
+    if room is not None and room.copy_kinds and condition == "clean":
         # Each kind of focused copy is cached apart from the clips and their room copies (and
         # under the settings of its own kind only), so switching one on or off re-extracts nothing
         # else; its variant numbers are moved up to their place in the whole set.
-        assert room is not None
         again = functools.partial(compute_features, clips, aug, frontend=frontend, cache_dir=cache_dir,
                                   progress=progress, fold_of=fold_of, babble=babble, workers=workers)  # fmt: skip
-        none: dict[str, Any] = {k: 0 for k in COPY_CONDITIONS}
-        fs = again(room=replace(room, **none))
-        for kind in kinds:
+        fs = again(room=room.only_copies(None))
+        for kind in room.copy_kinds:
             own = room.only_copies(kind)
             part = again(room=own, condition=COPY_CONDITIONS[kind])
             part.variant = part.variant + (room.copies_before(kind) - own.copies_before(kind))

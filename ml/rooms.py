@@ -70,8 +70,14 @@ class RoomAugment:
                     del d[k]
         return d
 
-    def only_copies(self, kind: str) -> RoomAugment:
-        """These settings with every kind of focused copy but ``kind`` (a COPY_SETTINGS count) off."""
+    @property
+    def copy_kinds(self) -> list[str]:
+        """The kinds of focused copy (:data:`COPY_SETTINGS` counts) that are on, in variant order."""
+        return [count for count, *_ in COPY_SETTINGS if getattr(self, count)]
+
+    def only_copies(self, kind: str | None) -> RoomAugment:
+        """These settings with every kind of focused copy but ``kind`` (a COPY_SETTINGS count;
+        None: all of them) off."""
         off: dict[str, Any] = {count: 0 for count, *_ in COPY_SETTINGS if count != kind}
         return replace(self, **off)
 
