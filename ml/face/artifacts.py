@@ -49,14 +49,25 @@ def load_face_weights(model_dir: Path) -> list[dict[str, np.ndarray]]:
             for i in range(len(prefixes))]  # fmt: skip
 
 
-def save_face_ensemble(member_dirs: list[Path], out: Path, *, temperature: float,
-                       held_out_accuracy: float) -> str:
-    """One model directory holding the networks of ``member_dirs`` (same architecture, one held-out
-    split), whose logits are averaged; returns the version."""
-    configs = [load_face_config(d) for d in member_dirs]
+def load_face_networks(model_dir: Path) -> list[tuple[dict, dict[str, np.ndarray]]]:
+    """``(config, arrays)`` of each network in ``model_dir``: the one network `face train` wrote, or
+    each member of an ensemble (its config as the ensemble recorded it, with the shared architecture)."""
+    config = load_face_config(model_dir)
+    weights = load_face_weights(model_dir)
+    if "members" not in config:
+        return [(config, weights[0])]
+    shared = {"labels": config["labels"], "model": config["model"]}
+    return [({**net, **shared}, w) for net, w in zip(config["members"]["networks"], weights, strict=True)]
+
+
+def save_face_ensemble(networks: list[tuple[dict, dict[str, np.ndarray]]], out: Path, *,
+                       temperature: float, held_out_accuracy: float) -> str:
+    """One model directory holding ``networks`` (:func:`load_face_networks`' pairs; same
+    architecture, one held-out split), whose logits are averaged; returns the version."""
+    configs = [c for c, _ in networks]
     if any(c["model"] != configs[0]["model"] for c in configs):
         raise ValueError("ensemble members must share one architecture")
-    arrays = {f"m{i}/{k}": v for i, d in enumerate(member_dirs) for k, v in load_face_weights(d)[0].items()}
+    arrays = {f"m{i}/{k}": v for i, (_, w) in enumerate(networks) for k, v in w.items()}
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / WEIGHTS_FILE, **arrays)  # type: ignore[arg-type]  # numpy stubs: names as kwargs
     digest = hashlib.sha256(b"".join(a.tobytes() for a in arrays.values())).hexdigest()[:8]

@@ -168,6 +168,8 @@ for seed in 1234 2 3; do            # reads $MOODIFY_DATA_DIR/faces/fer2013/trai
   python -m ml face train --seed $seed --split-seed 1234 --out /tmp/face-$seed
 done
 python -m ml face ensemble /tmp/face-1234 /tmp/face-2 /tmp/face-3 --out ml/artifacts/face
+# or grow the shipped ensemble by a network trained on the same split (its networks are kept):
+# python -m ml face ensemble ml/artifacts/face /tmp/face-4 --out /tmp/face-grown
 python -m ml face evaluate         # scores val/, writes evaluation.json and this card
 python benchmarks/bench_face.py    # per-frame speed
 ```

@@ -43,14 +43,15 @@ def _split_of(train: dict) -> tuple:
 
 def _ensemble_problem(members: list[Path]) -> str | None:
     """Why these directories cannot be joined into one ensemble, in a sentence (None: they can)."""
-    from ml.face.artifacts import load_face_config
+    from ml.face.artifacts import load_face_networks
 
     missing = [d for d in members if not (d / "config.json").is_file()]
     if missing:
-        return f"{missing[0]} holds no model written by `face train`"
-    configs = [load_face_config(d) for d in members]
-    if any("members" in c for c in configs):
-        return "an ensemble cannot be a member: name the networks it was made of"
+        return f"{missing[0]} holds no model written by `face train` or `face ensemble`"
+    configs = [c for d in members for c, _ in load_face_networks(d)]
+    versions = [c["version"] for c in configs]
+    if len(set(versions)) != len(versions):
+        return "the same network is named twice (an ensemble already holds it)"
     if len({_split_of(c["train"]) for c in configs}) != 1:
         return "the members were trained on different held-out splits (train them with one --split-seed)"
     if any(c["model"] != configs[0]["model"] for c in configs):
@@ -59,10 +60,13 @@ def _ensemble_problem(members: list[Path]) -> str | None:
 
 
 def cmd_ensemble(args: argparse.Namespace) -> int:
-    import numpy as np
+    """Join networks, or grow an ensemble: a member directory may itself be an ensemble, whose
+    networks are taken in one by one."""
+    import tempfile
+
 
     from ml.calibration import fit_temperature
-    from ml.face.artifacts import load_face_config, save_face_ensemble
+    from ml.face.artifacts import load_face_networks, save_face_ensemble
     from ml.face.data import load_split
     from ml.face.predictor import FacePredictor
     from ml.face.train import held_out_split
@@ -72,16 +76,18 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    fraction, seed, _ = _split_of(load_face_config(members[0])["train"])
+    networks = [n for d in members for n in load_face_networks(d)]
+    fraction, seed, _ = _split_of(networks[0][0]["train"])
     x, y = load_split("train", args.data)
     _, held = held_out_split(y, fraction, seed)
     out = Path(args.out)
-    # The ensemble's logits are the mean of its networks' (as its graph computes them).
-    logits = np.mean([FacePredictor.load(d).logits(x[held]) for d in members], axis=0)
+    with tempfile.TemporaryDirectory() as tmp:  # the joined graph, to score before it is kept
+        save_face_ensemble(networks, Path(tmp), temperature=1.0, held_out_accuracy=0.0)
+        logits = FacePredictor.load(tmp).logits(x[held])  # the mean of its networks' logits
     accuracy = float((logits.argmax(axis=1) == y[held]).mean())
     temperature = fit_temperature(logits, y[held])
-    version = save_face_ensemble(members, out, temperature=temperature, held_out_accuracy=accuracy)
-    print(f"saved {version} ({len(members)} networks) to {out}: held-out accuracy {accuracy:.3f}, "
+    version = save_face_ensemble(networks, out, temperature=temperature, held_out_accuracy=accuracy)
+    print(f"saved {version} ({len(networks)} networks) to {out}: held-out accuracy {accuracy:.3f}, "
           f"temperature {temperature:.3f}")  # fmt: skip
     return 0
 
@@ -112,7 +118,8 @@ def add_parser(sub) -> None:  # noqa: ANN001 - argparse's subparsers action
     p.set_defaults(func=cmd_train, needs_tensorflow=True)
     p = fsub.add_parser("ensemble", help="join trained networks into one model whose logits are averaged, "
                                          "and fit its temperature on their shared held-out images")
-    p.add_argument("members", nargs="+", help="model directories written by `face train`")
+    p.add_argument("members", nargs="+", help="model directories written by `face train`, or an ensemble "
+                                              "to grow (its networks are kept)")
     p.add_argument("--data", default=None, help="data dir (default $MOODIFY_DATA_DIR or ../shared/data)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_ensemble)

@@ -199,20 +199,39 @@ def _network_dir(tmp_path: Path, ensemble_dir: Path, i: int, **train_changes: ob
 
 def test_an_ensemble_answers_with_the_mean_of_its_networks_logits(face_predictor, tmp_path: Path) -> None:
     from ml.face import FacePredictor
-    from ml.face.artifacts import save_face_ensemble
+    from ml.face.artifacts import load_face_networks, save_face_ensemble
 
     a, b = (_network_dir(tmp_path, face_predictor.model_dir, i) for i in (0, 1))
-    save_face_ensemble([a, b], tmp_path / "both", temperature=1.0, held_out_accuracy=0.0)
+    save_face_ensemble(load_face_networks(a) + load_face_networks(b), tmp_path / "both",
+                       temperature=1.0, held_out_accuracy=0.0)  # fmt: skip
     crops = (np.random.default_rng(1).random((6, 48, 48)) * 255).astype(np.uint8)
     expected = (FacePredictor.load(a).logits(crops) + FacePredictor.load(b).logits(crops)) / 2
     np.testing.assert_allclose(FacePredictor.load(tmp_path / "both").logits(crops), expected, atol=1e-5)
+
+
+def test_an_ensemble_grows_by_a_network_without_losing_its_own(face_predictor, tmp_path: Path) -> None:
+    """Growing a two-network ensemble by the shipped model's third network gives the shipped model's
+    answers: the ensemble's networks are taken in whole, each counting once in the mean."""
+    from ml.face import FacePredictor
+    from ml.face.artifacts import load_face_networks, save_face_ensemble
+
+    nets = load_face_networks(face_predictor.model_dir)
+    save_face_ensemble(nets[:2], tmp_path / "two", temperature=1.0, held_out_accuracy=0.0)
+    third = _network_dir(tmp_path, face_predictor.model_dir, 2)
+    save_face_ensemble(load_face_networks(tmp_path / "two") + load_face_networks(third), tmp_path / "three",
+                       temperature=1.0, held_out_accuracy=0.0)  # fmt: skip
+    grown = load_face_networks(tmp_path / "three")
+    assert [c["version"] for c, _ in grown] == [c["version"] for c, _ in nets]
+    crops = (np.random.default_rng(2).random((6, 48, 48)) * 255).astype(np.uint8)
+    np.testing.assert_allclose(FacePredictor.load(tmp_path / "three").logits(crops),
+                               face_predictor.logits(crops), atol=1e-5)  # fmt: skip
 
 
 def test_face_ensemble_refuses_networks_it_cannot_join_with_a_sentence(face_predictor, tmp_path: Path) -> None:
     a = _network_dir(tmp_path, face_predictor.model_dir, 0)
     other_split = _network_dir(tmp_path, face_predictor.model_dir, 1, split_seed=7)
     cases = {"different held-out splits": [a, other_split],
-             "an ensemble cannot be a member": [a, face_predictor.model_dir],
+             "named twice": [a, face_predictor.model_dir],
              "holds no model": [a, tmp_path / "nothing-here"]}  # fmt: skip
     for words, members in cases.items():
         out = subprocess.run([sys.executable, "-m", "ml", "face", "ensemble", *map(str, members), "--out",
