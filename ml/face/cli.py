@@ -64,7 +64,6 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     networks are taken in one by one."""
     import tempfile
 
-
     from ml.calibration import fit_temperature
     from ml.face.artifacts import load_face_networks, save_face_ensemble
     from ml.face.data import load_split
