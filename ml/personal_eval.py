@@ -22,12 +22,15 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ml.cache import FeatureSet
 from ml.personal import CLASS_MEANS_FILE, AdapterConfig, HeadArrays, build_adapter, class_means
+
+if TYPE_CHECKING:
+    from ml.config import TrainConfig
 
 KS = (0, 7, 14)
 
@@ -203,8 +206,10 @@ PROTOCOL_TEXT = {
 }
 
 
-def run(out: Path, *, head_dir: Path | None = None, methods: dict[str, tuple[AdapterConfig, str]] | None = None,
-        protocol: str = "folds", note: str = "", fit_missing: bool = True) -> dict:
+def shipped_recipe_data() -> tuple[TrainConfig, FeatureSet, np.ndarray, Path]:
+    """The shipped training recipe (``TrainConfig()``), its clips' cached features and targets, and
+    the folder its held-out heads are kept in: per recipe, so a changed recipe (more heads, other
+    copies) fits its own."""
     from ml.cache import compute_features, default_cache_dir
     from ml.config import TrainConfig
     from ml.datasets import LABEL_MAPS, discover, targets_for
@@ -218,9 +223,14 @@ def run(out: Path, *, head_dir: Path | None = None, methods: dict[str, tuple[Ada
     fs = compute_features(clips, config.augment, frontend="whisper", room=config.room,
                           fold_of=speaker_fold_map(clips), babble=BabbleBank(clips), progress=False)
     targets = targets_for(clips, LABEL_MAPS[config.label_map])
-    # Heads are kept per training recipe: a changed recipe (more heads, other copies) fits its own.
     recipe = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
-    head_dir = head_dir or default_cache_dir() / "personal-voice-heads" / recipe
+    return config, fs, targets, default_cache_dir() / "personal-voice-heads" / recipe
+
+
+def run(out: Path, *, head_dir: Path | None = None, methods: dict[str, tuple[AdapterConfig, str]] | None = None,
+        protocol: str = "folds", note: str = "", fit_missing: bool = True) -> dict:
+    config, fs, targets, recipe_dir = shipped_recipe_data()
+    head_dir = head_dir or recipe_dir
     t0 = time.time()
     heads = fit_heads(fs, targets, head_dir, config, protocol, fit_missing=fit_missing)
     fitted = time.time() - t0

@@ -91,7 +91,6 @@ class RoomAugment:
             n += getattr(self, count)
         raise ValueError(f"unknown kind of copy {kind!r}")
 
-
     @classmethod
     def from_dict(cls, d: dict[str, object] | None) -> RoomAugment:
         d = {k: tuple(v) if isinstance(v, list) else v for k, v in (d or {}).items()

@@ -41,14 +41,8 @@ def _split_of(train: dict) -> tuple:
     return train["held_out"], seed, train["limit"]
 
 
-def _ensemble_problem(members: list[Path]) -> str | None:
-    """Why these directories cannot be joined into one ensemble, in a sentence (None: they can)."""
-    from ml.face.artifacts import load_face_networks
-
-    missing = [d for d in members if not (d / "config.json").is_file()]
-    if missing:
-        return f"{missing[0]} holds no model written by `face train` or `face ensemble`"
-    configs = [c for d in members for c, _ in load_face_networks(d)]
+def _ensemble_problem(configs: list[dict]) -> str | None:
+    """Why these networks (their configs) cannot be joined into one ensemble, in a sentence (None: they can)."""
     versions = [c["version"] for c in configs]
     if len(set(versions)) != len(versions):
         return "the same network is named twice (an ensemble already holds it)"
@@ -71,11 +65,13 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     from ml.face.train import held_out_split
 
     members = [Path(d) for d in args.members]
-    problem = _ensemble_problem(members)
+    missing = [d for d in members if not (d / "config.json").is_file()]
+    networks = [] if missing else [n for d in members for n in load_face_networks(d)]
+    problem = (f"{missing[0]} holds no model written by `face train` or `face ensemble`" if missing
+               else _ensemble_problem([c for c, _ in networks]))  # fmt: skip
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    networks = [n for d in members for n in load_face_networks(d)]
     fraction, seed, _ = _split_of(networks[0][0]["train"])
     x, y = load_split("train", args.data)
     _, held = held_out_split(y, fraction, seed)

@@ -20,7 +20,6 @@ Measured 2026-12-07 (``adapter_selection.json``; README, "Personal voice").
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,22 +73,10 @@ def summarise(methods: list[str], actors: list[str], g: np.ndarray) -> dict[str,
 
 
 def main() -> None:
-    from ml.cache import compute_features, default_cache_dir
-    from ml.config import TrainConfig
-    from ml.datasets import LABEL_MAPS, discover, targets_for
-    from ml.folds import speaker_fold_map
-    from ml.personal_eval import evaluate_adapters, fit_heads
-    from ml.rooms import BabbleBank
-    from ml.runtime import configure_threads
+    from ml.personal_eval import evaluate_adapters, fit_heads, shipped_recipe_data
 
-    configure_threads()
-    config = TrainConfig()
-    clips = discover()
-    fs = compute_features(clips, config.augment, frontend="whisper", room=config.room,
-                          fold_of=speaker_fold_map(clips), babble=BabbleBank(clips), progress=False)  # fmt: skip
-    targets = targets_for(clips, LABEL_MAPS[config.label_map])
-    recipe = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
-    head_dir = default_cache_dir() / "personal-voice-heads" / recipe
+    config, fs, targets, head_dir = shipped_recipe_data()
+    recipe = head_dir.name
     configs = grid()
     out: dict[str, object] = {"k": K, "configs": len(configs), "recipe": recipe, "penalty": PENALTY}
     for protocol in ("loso", "folds"):
